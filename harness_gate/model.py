@@ -1,0 +1,177 @@
+"""Typed model shared by every stage: the spec as loaded, and what happened to each deployment."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Optional
+
+PIPELINE = "pipeline"
+WORKFLOW = "workflow"
+
+# Harness ExecutionStatus values (execution.graphql). A status Harness adds later is kept as
+# text and treated as active, so the gate shows it instead of crashing on it.
+SUCCESS_STATUSES = frozenset({"SUCCESS"})
+FAILED_STATUSES = frozenset({"FAILED", "ERROR", "ABORTED", "REJECTED", "EXPIRED"})
+SKIPPED_STATUSES = frozenset({"SKIPPED"})
+TERMINAL_STATUSES = SUCCESS_STATUSES | FAILED_STATUSES | SKIPPED_STATUSES
+WAITING_STATUSES = frozenset({"PAUSED", "WAITING"})
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: Optional[int] = None
+
+    def __str__(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class ArtifactInput:
+    """One serviceInputs entry: a build number of an artifact source, or an artifact id."""
+
+    service: str
+    source: Optional[str] = None
+    build: Optional[str] = None
+    artifact_id: Optional[str] = None
+    location: Optional[Location] = None
+
+    @property
+    def value_type(self) -> str:
+        return "ARTIFACT_ID" if self.artifact_id is not None else "BUILD_NUMBER"
+
+
+@dataclass(frozen=True)
+class VariableInput:
+    """One variableInputs entry; value is the scalar's exact text from the spec."""
+
+    name: str
+    value: str
+    type: str = "NAME"  # VariableValueType: NAME, ID or EXPRESSION
+    location: Optional[Location] = None
+
+
+@dataclass
+class Deployment:
+    name: str
+    entity_type: str  # PIPELINE or WORKFLOW
+    entity_name: str
+    application: str
+    artifacts: list[ArtifactInput] = field(default_factory=list)
+    variables: list[VariableInput] = field(default_factory=list)
+    notes: Optional[str] = None
+    timeout: float = 1800.0
+    needs: list[str] = field(default_factory=list)
+    abort_on_exit: bool = False
+    allow_unknown_variables: bool = False
+    location: Optional[Location] = None
+
+
+@dataclass
+class Spec:
+    path: str
+    deployments: list[Deployment]
+    version: int = 1
+    application: Optional[str] = None
+    notes: Optional[str] = None
+    timeout: float = 1800.0
+    parallel: bool = False
+    poll_interval: Optional[float] = None
+    abort_on_exit: bool = False
+    allow_unknown_variables: bool = False
+
+    def deployment(self, name: str) -> Deployment:
+        for deployment in self.deployments:
+            if deployment.name == name:
+                return deployment
+        raise KeyError(name)
+
+
+class Outcome(str, enum.Enum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+@dataclass
+class StatusChange:
+    at: datetime
+    status: Optional[str]
+    note: str = ""
+
+
+@dataclass
+class DeploymentResult:
+    """What the gate knows about one deployment; reporters read only this."""
+
+    name: str
+    application: str
+    entity_type: str
+    entity_name: str
+    application_id: Optional[str] = None
+    entity_id: Optional[str] = None
+    execution_id: Optional[str] = None
+    url: Optional[str] = None
+    status: Optional[str] = None  # last Harness status seen (None: not started or PREPARING)
+    outcome: Optional[Outcome] = None  # None while still active
+    message: str = ""  # one line: why it failed, errored or was skipped
+    details: list[str] = field(default_factory=list)  # extra lines: Harness's words, failure details
+    created_at: Optional[datetime] = None
+    started_at: Optional[datetime] = None
+    ended_at: Optional[datetime] = None
+    timeline: list[StatusChange] = field(default_factory=list)
+    abort_result: Optional[str] = None  # e.g. "abort accepted" / "abort refused: ..."
+    warning: Optional[str] = None  # startExecution warningMessage
+    gate_started_at: Optional[datetime] = None  # when the gate sent the start
+    gate_ended_at: Optional[datetime] = None  # when the gate saw the end
+
+    @property
+    def classname(self) -> str:
+        """Stable JUnit classname: harness.<application>.<entity>, dots only as separators."""
+        return ".".join(
+            ["harness", _classname_part(self.application), _classname_part(self.entity_name)]
+        )
+
+    @property
+    def started(self) -> bool:
+        return self.execution_id is not None
+
+    @property
+    def duration(self) -> float:
+        begin = self.gate_started_at or self.started_at
+        end = self.gate_ended_at or self.ended_at
+        if begin is None or end is None:
+            return 0.0
+        return max(0.0, (end - begin).total_seconds())
+
+    def record(self, status: Optional[str], note: str = "", at: Optional[datetime] = None) -> None:
+        self.status = status
+        self.timeline.append(StatusChange(at or utcnow(), status, note))
+
+
+def _classname_part(text: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text.strip())
+    return cleaned.strip("_") or "unnamed"
+
+
+@dataclass
+class RunResult:
+    """Everything a report needs about one invocation."""
+
+    command: str  # run, wait, demo
+    spec_path: Optional[str]
+    deployments: list[DeploymentResult]
+    exit_code: int = 0
+    started_at: datetime = field(default_factory=utcnow)
+    finished_at: Optional[datetime] = None
+    error: Optional[str] = None  # run-level error line (spec error, auth failure, ...)
+    interrupted_by: Optional[str] = None  # "SIGTERM" etc.
+    no_wait: bool = False
