@@ -123,7 +123,9 @@ class DeploymentResult:
     status: Optional[str] = None  # last Harness status seen (None: not started or PREPARING)
     outcome: Optional[Outcome] = None  # None while still active
     message: str = ""  # one line: why it failed, errored or was skipped
-    details: list[str] = field(default_factory=list)  # extra lines: Harness's words, failure details
+    details: list[str] = field(
+        default_factory=list
+    )  # extra lines: Harness's words, failure details
     created_at: Optional[datetime] = None
     started_at: Optional[datetime] = None
     ended_at: Optional[datetime] = None

@@ -1,0 +1,44 @@
+"""Everything the gate prints goes through here, so the API key can never reach a log."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from datetime import datetime, timezone
+from typing import Optional, TextIO
+
+
+class Console:
+    """Timestamped lines on stderr, with every known secret replaced by ***."""
+
+    def __init__(self, stream: Optional[TextIO] = None, verbose: bool = False) -> None:
+        self.stream: TextIO = stream if stream is not None else sys.stderr
+        self.verbose = verbose
+        self._secrets: list[str] = []
+        self._lock = threading.Lock()
+
+    def add_secret(self, value: str) -> None:
+        if value and value not in self._secrets:
+            self._secrets.append(value)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def raw(self, text: str) -> None:
+        """Write text as is (CI workflow commands, section markers), still redacted."""
+        with self._lock:
+            try:
+                self.stream.write(self.redact(text) + "\n")
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass  # a closed stderr must not turn a result into a crash
+
+    def line(self, text: str) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.raw(f"[{stamp}] {text}")
+
+    def debug(self, text: str) -> None:
+        if self.verbose:
+            self.line(f"debug: {text}")
