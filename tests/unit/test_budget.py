@@ -1,0 +1,90 @@
+"""The request budget, on a fake clock: no rolling minute ever holds more than the limit."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from harness_gate.budget import WINDOW, BudgetExhausted, RequestBudget
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def wait(self, seconds: float) -> bool:
+        self.slept.append(seconds)
+        self.now += seconds
+        return False
+
+
+def max_in_any_window(times: list[float]) -> int:
+    best = 0
+    for i, start in enumerate(times):
+        best = max(best, sum(1 for t in times[i:] if t < start + WINDOW))
+    return best
+
+
+def test_never_more_than_limit_in_any_rolling_minute() -> None:
+    clock = FakeClock()
+    budget = RequestBudget(7, clock=clock, wait=clock.wait)
+    sent = []
+    for _ in range(40):
+        budget.acquire()
+        sent.append(clock.now)
+        clock.now += random.Random(len(sent)).uniform(0, 3)
+    assert max_in_any_window(sent) <= 7
+    assert len(sent) == 40
+
+
+def test_first_requests_go_without_waiting() -> None:
+    clock = FakeClock()
+    budget = RequestBudget(3, clock=clock, wait=clock.wait)
+    for _ in range(3):
+        budget.acquire()
+    assert clock.slept == []
+    budget.acquire()
+    assert clock.slept and clock.slept[0] == pytest.approx(WINDOW)
+
+
+def test_deadline_is_respected() -> None:
+    clock = FakeClock()
+    budget = RequestBudget(1, clock=clock, wait=clock.wait)
+    budget.acquire()
+    with pytest.raises(BudgetExhausted):
+        budget.acquire(deadline=clock.now + 10)
+
+
+def test_rate_limit_pauses_everything_and_halves_the_limit() -> None:
+    clock = FakeClock()
+    budget = RequestBudget(10, clock=clock, wait=clock.wait, rng=random.Random(1))
+    pause = budget.on_rate_limited(base=2.0)
+    assert pause >= 2.0
+    assert budget.limit == 5
+    assert budget.delay_needed() == pytest.approx(pause)
+    second = budget.on_rate_limited(base=2.0)
+    assert second >= 2.0  # grows (randomised within [ceiling/2, ceiling])
+    clock.now += WINDOW + 1
+    assert budget.limit == 10
+    assert budget.rate_limited_count == 2
+
+
+def test_spacing_follows_the_limit() -> None:
+    clock = FakeClock()
+    budget = RequestBudget(20, clock=clock, wait=clock.wait)
+    assert budget.spacing() == pytest.approx(3.0)
+    budget.on_rate_limited(base=1.0)
+    assert budget.spacing() == pytest.approx(6.0)
+
+
+def test_stop_interrupts_a_wait() -> None:
+    clock = FakeClock()
+    budget = RequestBudget(1, clock=clock, wait=lambda s: True)
+    budget.acquire()
+    with pytest.raises(BudgetExhausted):
+        budget.acquire()

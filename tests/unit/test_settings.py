@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from harness_gate.errors import UsageError
+from harness_gate.settings import Secret, account_from_key, build_settings, check_endpoint
+
+KEY = base64.b64encode(b"acct123::" + b"k" * 80).decode()
+
+
+def test_key_from_environment_and_account_from_key() -> None:
+    s = build_settings({"HARNESS_API_KEY": KEY})
+    assert s.api_key.reveal() == KEY
+    assert s.account_id == "acct123"
+    assert s.endpoint == "https://app.harness.io/gateway/api/graphql"
+    assert KEY not in repr(s) and KEY not in str(s.api_key)
+
+
+def test_key_from_file(tmp_path: Path) -> None:
+    f = tmp_path / "key"
+    f.write_text(KEY + "\n")
+    s = build_settings({"HARNESS_API_KEY_FILE": str(f), "HARNESS_ACCOUNT_ID": "other"})
+    assert s.api_key.reveal() == KEY
+    assert s.account_id == "other"
+
+
+def test_flags_win_over_environment() -> None:
+    s = build_settings(
+        {"HARNESS_API_KEY": KEY, "HARNESS_ENDPOINT": "https://a.example/api/graphql"},
+        endpoint="https://b.example/gateway/api/graphql",
+        account_id="flag",
+    )
+    assert s.endpoint.startswith("https://b.example")
+    assert s.account_id == "flag"
+    assert s.rest_url("executions/x") == "https://b.example/gateway/api/executions/x"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{}, {"HARNESS_API_KEY": KEY, "HARNESS_API_KEY_FILE": "/x"}, {"HARNESS_API_KEY_FILE": "/nope"}],
+)
+def test_key_problems_are_usage_errors(env: dict[str, str]) -> None:
+    with pytest.raises(UsageError) as info:
+        build_settings(env)
+    assert KEY not in str(info.value)
+
+
+def test_plain_http_only_to_loopback() -> None:
+    assert check_endpoint("http://127.0.0.1:8080/api/graphql", allow_http=False)
+    assert check_endpoint("http://localhost/api/graphql", allow_http=False)
+    with pytest.raises(UsageError, match="unencrypted"):
+        check_endpoint("http://harness.example.com/api/graphql", allow_http=False)
+    assert check_endpoint("http://harness.example.com/api/graphql", allow_http=True)
+    with pytest.raises(UsageError):
+        check_endpoint("ftp://x/y", allow_http=True)
+
+
+def test_account_from_non_firstgen_key() -> None:
+    assert account_from_key(Secret("not-base64!")) is None
+    with pytest.raises(UsageError, match="account id"):
+        build_settings({"HARNESS_API_KEY": "plainkey"})
