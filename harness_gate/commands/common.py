@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, TextIO, cast
 
 from harness_gate.durations import parse_duration
 
@@ -176,6 +176,7 @@ def finish(
     from harness_gate.report.ci import publish_ci
 
     result.finished_at = utcnow()
+    redact_result(result, console.redact)
     for warning in write_reports(
         result, args.junit, getattr(args, "json", None), getattr(args, "dotenv", None)
     ):
@@ -188,6 +189,39 @@ def finish(
     except Exception as exc:
         console.line(f"warning: could not publish to the CI system: {exc.__class__.__name__}")
     return result.exit_code
+
+
+def internal_error(result: RunResult, exc: BaseException, console: Console) -> int:
+    """A bug in the gate: say so in one line (the traceback only with --verbose), report it."""
+    import traceback
+
+    from harness_gate.errors import ExitCode
+    from harness_gate.model import Outcome
+
+    text = f"internal error in harness-gate: {exc.__class__.__name__}: {exc} (please report it)"
+    console.line(text)
+    if console.verbose:
+        console.raw("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    result.error = text
+    for r in result.deployments:
+        if r.outcome is None:
+            r.outcome, r.message = Outcome.ERROR, f"outcome unknown: {text}"
+    return int(ExitCode.HARNESS_UNREACHABLE)
+
+
+def redact_result(result: RunResult, redact: Callable[[str], str]) -> None:
+    """Scrub every text a report carries: Harness may echo a request back in an error."""
+    if result.error:
+        result.error = redact(result.error)
+    for r in result.deployments:
+        r.message = redact(r.message)
+        r.details = [redact(d) for d in r.details]
+        for change in r.timeline:
+            change.note = redact(change.note)
+        for name in ("url", "warning", "abort_result"):
+            value = getattr(r, name)
+            if isinstance(value, str):
+                setattr(r, name, redact(value))
 
 
 def print_summary(result: RunResult, console: Console) -> None:

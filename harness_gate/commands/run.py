@@ -59,6 +59,8 @@ def execute_run(
     restore = stopper.install()
     try:
         result.exit_code = _run(args, environ, result, stopper, console)
+    except Exception as exc:  # a bug must still leave a report behind
+        result.exit_code = common.internal_error(result, exc, console)
     finally:
         restore()
     return common.finish(result, args, environ, console)

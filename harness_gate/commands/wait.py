@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
             if r.outcome is None:
                 r.outcome, r.message = Outcome.ERROR, f"outcome unknown: {exc}"
         result.exit_code = exc.exit_code
+    except Exception as exc:  # a bug must still leave a report behind
+        result.exit_code = common.internal_error(result, exc, console)
     finally:
         restore()
     return common.finish(result, args, os.environ, console)
