@@ -10,9 +10,10 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -22,9 +23,19 @@ from harness_gate.emulator import Emulator
 TIME_SCALE = 600.0
 FAST = ["--poll-interval", "0.05s", "--max-rpm", "100000"]
 CI_VARIABLES = (
-    "GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITLAB_CI", "JENKINS_URL",
-    "BUILD_URL", "CI_JOB_URL", "HARNESS_API_KEY", "HARNESS_API_KEY_FILE", "HARNESS_ENDPOINT",
-    "HARNESS_ACCOUNT_ID", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+    "GITHUB_ACTIONS",
+    "GITHUB_OUTPUT",
+    "GITHUB_STEP_SUMMARY",
+    "GITLAB_CI",
+    "JENKINS_URL",
+    "BUILD_URL",
+    "CI_JOB_URL",
+    "HARNESS_API_KEY",
+    "HARNESS_API_KEY_FILE",
+    "HARNESS_ENDPOINT",
+    "HARNESS_ACCOUNT_ID",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
 )
 
 
@@ -98,7 +109,11 @@ class Workspace:
         return proc, junit, summary
 
     def gate(
-        self, *args: str, env: Optional[dict[str, str]] = None, timeout: float = 60, fast: bool = True
+        self,
+        *args: str,
+        env: Optional[dict[str, str]] = None,
+        timeout: float = 60,
+        fast: bool = True,
     ) -> GateRun:
         proc, junit, summary = self.start(*args, env=env, fast=fast)
         try:
@@ -110,7 +125,11 @@ class Workspace:
         return GateRun(proc.returncode, out, err, junit, summary)
 
     def interrupt_when(
-        self, proc: subprocess.Popen[str], condition: Any, sig: int = signal.SIGTERM, limit: float = 20
+        self,
+        proc: subprocess.Popen[str],
+        condition: Any,
+        sig: int = signal.SIGTERM,
+        limit: float = 20,
     ) -> tuple[str, str, float]:
         """Send sig once condition() holds; returns stdout, stderr and seconds until exit."""
         end = time.monotonic() + limit

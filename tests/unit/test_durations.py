@@ -7,8 +7,18 @@ from harness_gate.durations import format_duration, parse_duration
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90s", 90), ("20m", 1200), ("1h30m", 5400), ("1s", 1), ("45", 45), (30, 30),
-     ("250ms", 0.25), ("0.5s", 0.5), ("2h", 7200), ("1m30s", 90)],
+    [
+        ("90s", 90),
+        ("20m", 1200),
+        ("1h30m", 5400),
+        ("1s", 1),
+        ("45", 45),
+        (30, 30),
+        ("250ms", 0.25),
+        ("0.5s", 0.5),
+        ("2h", 7200),
+        ("1m30s", 90),
+    ],
 )
 def test_parse(text: object, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)

@@ -17,11 +17,16 @@ def test_success_and_skips() -> None:
 
 
 def test_failure_wins() -> None:
-    assert exit_code_for([result(Outcome.FAILURE), result(Outcome.TIMEOUT), result(Outcome.ERROR)]) == 1
+    assert (
+        exit_code_for([result(Outcome.FAILURE), result(Outcome.TIMEOUT), result(Outcome.ERROR)])
+        == 1
+    )
 
 
 def test_refused_start_with_nothing_started_is_3() -> None:
-    assert exit_code_for([result(Outcome.FAILURE, started=False), result(Outcome.SKIPPED, False)]) == 3
+    assert (
+        exit_code_for([result(Outcome.FAILURE, started=False), result(Outcome.SKIPPED, False)]) == 3
+    )
 
 
 def test_timeout_and_error() -> None:

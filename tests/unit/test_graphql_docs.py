@@ -17,7 +17,14 @@ CASES = [
     docs.applications_query(["Harness Demo", "Other"]),
     docs.entities_query([("pipeline", "app", "P"), ("workflow", "app", "W")]),
     docs.execution_inputs_query(
-        [("WORKFLOW", "app", "wf", [{"name": "v", "variableValue": {"type": "NAME", "value": "x"}}])]
+        [
+            (
+                "WORKFLOW",
+                "app",
+                "wf",
+                [{"name": "v", "variableValue": {"type": "NAME", "value": "x"}}],
+            )
+        ]
     ),
     docs.start_mutation(
         [

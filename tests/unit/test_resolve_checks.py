@@ -25,7 +25,9 @@ def deployment(*variables: tuple[str, str], allow_unknown: bool = False) -> Depl
 
 
 def test_all_good() -> None:
-    problems, warnings = check_variables(deployment(("Environment", "dev"), ("region", "eu,us")), DECLARED)
+    problems, warnings = check_variables(
+        deployment(("Environment", "dev"), ("region", "eu,us")), DECLARED
+    )
     assert problems == [] and warnings == []
 
 
@@ -36,7 +38,9 @@ def test_missing_required_but_not_fixed() -> None:
 
 
 def test_unknown_name_with_did_you_mean() -> None:
-    problems, warnings = check_variables(deployment(("Environment", "dev"), ("brnch", "x")), DECLARED)
+    problems, warnings = check_variables(
+        deployment(("Environment", "dev"), ("brnch", "x")), DECLARED
+    )
     assert warnings == []
     assert "'brnch' is not declared" in problems[0] and "did you mean 'branch'" in problems[0]
 

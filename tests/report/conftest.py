@@ -1,0 +1,42 @@
+"""Fixtures of the report tests; the builders themselves live in report_helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pytest
+from lxml import etree
+
+from harness_gate.model import DeploymentResult, RunResult
+from tests.report.report_helpers import (
+    XSD_PARTS,
+    all_outcomes_result,
+    check_junit,
+    make_deployment,
+    make_result,
+)
+from tests.shared_schema import shared_path
+
+
+@dataclass
+class Builders:
+    deployment: Callable[..., DeploymentResult]
+    result: Callable[..., RunResult]
+    all_outcomes: Callable[[], RunResult]
+
+
+@pytest.fixture(scope="session")
+def build() -> Builders:
+    return Builders(make_deployment, make_result, all_outcomes_result)
+
+
+@pytest.fixture(scope="session")
+def junit_schema() -> etree.XMLSchema:
+    # ../shared beside the repository: a failure in CI (CI=true), a skip elsewhere.
+    return etree.XMLSchema(etree.parse(str(shared_path(*XSD_PARTS))))
+
+
+@pytest.fixture(scope="session")
+def validate(junit_schema: etree.XMLSchema) -> Callable[[str], Any]:
+    return lambda text: check_junit(text, junit_schema)

@@ -1,0 +1,132 @@
+"""Hand-built RunResults and the JUnit checks every report test applies (no fixtures here)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+from lxml import etree
+
+from harness_gate.model import DeploymentResult, Outcome, RunResult, StatusChange
+
+T0 = datetime(2024, 5, 1, 10, 0, 0, tzinfo=timezone.utc)
+
+XSD_PARTS = ("junit-xsd", "jenkins-xunit-junit-10.xsd")
+
+RESULT_TAGS = ("failure", "error", "skipped")
+ERROR_TYPES = {"DeploymentFailed", "GateError", "Timeout", "Interrupted", "OutcomeUnknown"}
+TIME = re.compile(r"\d+\.\d{3}")
+
+TERMINAL = {
+    Outcome.SUCCESS: "SUCCESS",
+    Outcome.FAILURE: "FAILED",
+    Outcome.SKIPPED: None,
+    Outcome.TIMEOUT: "RUNNING",
+    Outcome.ERROR: "RUNNING",
+}
+
+
+def make_deployment(
+    name: str = "api",
+    *,
+    outcome: Optional[Outcome] = Outcome.SUCCESS,
+    started: bool = True,
+    seconds: float = 12.5,
+    entity_type: str = "pipeline",
+    **fields: Any,
+) -> DeploymentResult:
+    """A deployment with a plausible timeline for its outcome; fields override anything."""
+    status = TERMINAL[outcome] if outcome is not None else "RUNNING"
+    values: dict[str, Any] = {
+        "name": name,
+        "application": "Payments",
+        "entity_type": entity_type,
+        "entity_name": f"Deploy {name}",
+        "outcome": outcome,
+        "status": status if started else None,
+    }
+    if started:
+        values.update(
+            execution_id=f"exec-{name}",
+            url=f"https://app.harness.io/#/account/acc/app/app1/pipeline-execution/exec-{name}",
+            started_at=T0 + timedelta(seconds=1),
+            gate_started_at=T0,
+            timeline=[
+                StatusChange(T0, None, "start requested"),
+                StatusChange(T0 + timedelta(seconds=2), "RUNNING"),
+            ],
+        )
+        if status not in (None, "RUNNING"):
+            values["timeline"].append(StatusChange(T0 + timedelta(seconds=seconds), status))
+        if outcome is not None:
+            values["gate_ended_at"] = T0 + timedelta(seconds=seconds)
+            values["ended_at"] = T0 + timedelta(seconds=seconds)
+    values.update(fields)
+    return DeploymentResult(**values)
+
+
+def make_result(*deployments: DeploymentResult, **fields: Any) -> RunResult:
+    values: dict[str, Any] = {
+        "command": "run",
+        "spec_path": "specs/release-prod.yaml",
+        "deployments": list(deployments),
+        "exit_code": 0,
+        "started_at": T0,
+        "finished_at": T0 + timedelta(seconds=30),
+    }
+    values.update(fields)
+    return RunResult(**values)
+
+
+def all_outcomes_result() -> RunResult:
+    return make_result(
+        make_deployment("ok", outcome=Outcome.SUCCESS),
+        make_deployment("broken", outcome=Outcome.FAILURE, message="broken: Rollout failed"),
+        make_deployment("slow", outcome=Outcome.TIMEOUT, message=""),
+        make_deployment("lost", outcome=Outcome.ERROR, message="Harness answered HTTP 503"),
+        make_deployment("later", outcome=Outcome.SKIPPED, started=False, message=""),
+        make_deployment("unsure", outcome=None, message=""),
+        exit_code=1,
+    )
+
+
+def check_junit(text: str, schema: etree.XMLSchema) -> Any:
+    """Parse, validate and check the invariants every rendered report must hold."""
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    assert "\x1b" not in text
+    root = etree.fromstring(text.encode("utf-8"))
+    assert schema.validate(root), schema.error_log
+    assert root.tag == "testsuites"
+    assert root.get("name") == "harness-gate"
+    for element in root.iter():
+        assert "disabled" not in element.attrib
+        if "time" in element.attrib:
+            assert TIME.fullmatch(element.get("time")), element.get("time")
+    suites = root.findall("testsuite")
+    assert len(suites) == 1
+    suite = suites[0]
+    cases = suite.findall("testcase")
+    counts = {tag: sum(1 for case in cases if case.find(tag) is not None) for tag in RESULT_TAGS}
+    assert suite.get("tests") == root.get("tests") == str(len(cases))
+    assert suite.get("failures") == root.get("failures") == str(counts["failure"])
+    assert suite.get("errors") == root.get("errors") == str(counts["error"])
+    assert suite.get("skipped") == str(counts["skipped"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", suite.get("timestamp"))
+    assert suite.get("hostname")
+    for case in cases:
+        assert case.get("name")
+        assert TIME.fullmatch(case.get("time") or "")
+        results = [child for child in case if child.tag in RESULT_TAGS]
+        assert len(results) <= 1
+        for child in results:
+            message = child.get("message")
+            assert message
+            assert "\n" not in message and "\r" not in message
+            assert len(message) <= 200
+            assert child.text and child.text.startswith(message)
+            if child.tag == "skipped":
+                assert child.get("type") == "NotStarted"
+            else:
+                assert child.get("type") in ERROR_TYPES
+    return root
