@@ -104,6 +104,7 @@ class HarnessClient:
                 "X-Api-Key": self.settings.api_key.reveal(),
                 "User-Agent": f"harness-gate/{__version__}",
                 "Accept": "application/json",
+                "Content-Type": "application/json",
             }
         )
         session.verify = self.settings.verify
