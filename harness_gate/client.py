@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from harness_gate.errors import AuthError, GraphQLError, HarnessError
 from harness_gate.settings import Settings
 from harness_gate.stopper import Stopped, Stopper
 
+_OPERATION_NAME = re.compile(r"\s*(?:query|mutation)\s+(\w+)")
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF = 30.0
 CONNECT_TIMEOUT = 10.0
@@ -166,7 +168,11 @@ class HarnessClient:
         except BudgetExhausted as exc:
             self.stopper.check()
             raise HarnessError(f"{purpose}: request budget: {exc}") from None
-        body = json.dumps({"query": document, "variables": variables})
+        payload: dict[str, Any] = {"query": document, "variables": variables}
+        named = _OPERATION_NAME.match(document)
+        if named:
+            payload["operationName"] = named.group(1)
+        body = json.dumps(payload)
         url = self.settings.graphql_url
         params = {"accountId": self.settings.account_id}
         self.console.debug(

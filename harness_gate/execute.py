@@ -471,7 +471,7 @@ class Gate:
         else:
             t.halted_since = None
         r.record(status, note)
-        if announce or status is not None:
+        if status not in TERMINAL_STATUSES and (announce or status is not None):
             self._say(
                 f"{t.name}: {status or 'preparing (no status yet)'}"
                 + (f" - {note}" if note else "")
@@ -505,9 +505,13 @@ class Gate:
         t.result.message = message
         if t.result.gate_ended_at is None:
             t.result.gate_ended_at = utcnow()
-        if outcome is not Outcome.SUCCESS or t.result.execution_id:
-            word = {Outcome.SUCCESS: "succeeded"}.get(outcome, outcome.value)
-            self._say(f"{t.name}: {word}" + (f": {message}" if message else ""))
+        word = {Outcome.SUCCESS: "succeeded"}.get(outcome, outcome.value)
+        status = t.result.status if t.result.status in TERMINAL_STATUSES else None
+        self._say(
+            f"{t.name}: {word}"
+            + (f" ({status})" if status else "")
+            + (f": {message}" if message else "")
+        )
 
     def _skip(self, t: Tracked, message: str) -> None:
         t.state = DONE
