@@ -348,7 +348,8 @@ def test_values_are_sent_exactly_as_written(ws: Workspace) -> None:
             simple(
                 "wf",
                 "Guestbook Config Update",
-                '    variables:\n      skipCV: true\n      hotfix: 010\n      branch: "fe\\u00e9 $$x \\"q\\""\n',
+                "    variables:\n      skipCV: true\n      hotfix: 010\n"
+                '      branch: "fe\\u00e9 $$x \\"q\\""\n',
             )
         )
     )
