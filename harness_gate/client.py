@@ -230,13 +230,41 @@ class HarnessClient:
     def abort(self, execution_id: str, application_id: str, timeout: float) -> AbortOutcome:
         """The real server's abort: PUT /api/executions/{id} with ABORT_ALL (REST, not GraphQL).
 
-        Uses its own session: on interrupt a status read may still be in flight on the main one.
+        Retried on transient failures while `timeout` lasts (a second abort of the same run is
+        harmless: Harness answers "already been aborted"). Uses its own session: on interrupt
+        a status read may still be in flight on the main one.
         """
         url = self.settings.rest_url(f"executions/{execution_id}")
         params = {"appId": application_id, "accountId": self.settings.account_id}
+        end = time.monotonic() + timeout
         session = self._new_session()
+        outcome = AbortOutcome(False, "abort not sent")
         try:
-            self.console.debug(f"PUT {url} (abort {execution_id})")
+            attempt = 0
+            while True:
+                attempt += 1
+                left = end - time.monotonic()
+                if left <= 0:
+                    return outcome
+                outcome, transient = self._abort_once(session, url, params, execution_id, left)
+                pause = min(self.retry_base * attempt, 1.0)
+                if not transient or time.monotonic() + pause >= end:
+                    return outcome
+                self.console.line(f"abort {execution_id}: {outcome.message}; retrying")
+                time.sleep(pause)
+        finally:
+            session.close()
+
+    def _abort_once(
+        self,
+        session: requests.Session,
+        url: str,
+        params: dict[str, str],
+        execution_id: str,
+        timeout: float,
+    ) -> tuple[AbortOutcome, bool]:
+        self.console.debug(f"PUT {url} (abort {execution_id})")
+        try:
             response = session.put(
                 url,
                 params=params,
@@ -244,16 +272,19 @@ class HarnessClient:
                 timeout=(min(CONNECT_TIMEOUT, timeout), timeout),
             )
         except requests.exceptions.RequestException as exc:
-            return AbortOutcome(False, f"abort not confirmed: {_describe_transport_error(exc)[0]}")
-        finally:
-            session.close()
+            reason = _describe_transport_error(exc)[0]
+            return AbortOutcome(False, f"abort not confirmed: {reason}"), True
         payload = _parse_json(response.text)
-        if response.status_code == 200:
-            return AbortOutcome(True, "abort accepted by Harness")
-        return AbortOutcome(
-            False,
-            f"abort refused (HTTP {response.status_code}): "
-            f"{_harness_message(payload, response.text)}",
+        message = _harness_message(payload, response.text)
+        self.console.debug(f"HTTP {response.status_code}: {_preview(response.text)}")
+        if response.status_code == 200 and isinstance(payload, dict):
+            return AbortOutcome(True, "abort accepted by Harness"), False
+        if "already been aborted" in message:
+            return AbortOutcome(True, f"abort accepted by Harness ({message})"), False
+        # A 200 that is not Harness's JSON envelope did not come from Harness: try again.
+        transient = response.status_code in RETRYABLE_STATUSES or payload is None
+        return AbortOutcome(False, f"abort refused (HTTP {response.status_code}): {message}"), (
+            transient
         )
 
     # ---- transport -----------------------------------------------------------------------------

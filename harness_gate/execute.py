@@ -45,7 +45,7 @@ NOT_FOUND_HINT = "does not exist"
 PENDING, STARTING, ACTIVE, DONE = "pending", "starting", "active", "done"
 
 
-@dataclass
+@dataclass(eq=False)  # identity: items are dict keys while starts are reconciled
 class Tracked:
     result: DeploymentResult
     resolved: Optional[ResolvedDeployment] = None
@@ -179,11 +179,10 @@ class Gate:
 
     def _timed_out(self, t: Tracked) -> None:
         status = t.result.status or "not started yet (no status)"
-        if t.poll_error and t.result.status is None and t.not_found_reads == 0:
+        if t.poll_error:
+            # The client retries a read until the deadline: this one failed all the way there.
             self._finish(
-                t,
-                Outcome.ERROR,
-                f"status reads kept failing until the deadline: {t.poll_error}",
+                t, Outcome.ERROR, f"status reads kept failing until the deadline: {t.poll_error}"
             )
         elif t.not_found_reads and t.result.status is None:
             self._finish(
