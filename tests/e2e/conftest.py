@@ -87,8 +87,13 @@ class Workspace:
         return path
 
     def start(
-        self, *args: str, env: Optional[dict[str, str]] = None, fast: bool = True
+        self,
+        *args: str,
+        env: Optional[dict[str, str]] = None,
+        fast: bool = True,
+        log_to_file: bool = False,
     ) -> tuple[subprocess.Popen[str], Path, Path]:
+        """Start the gate; with log_to_file its stderr goes to self.stderr_path (see logged)."""
         self.count += 1
         junit = self.tmp / f"junit-{self.count}.xml"
         summary = self.tmp / f"summary-{self.count}.json"
@@ -97,12 +102,13 @@ class Workspace:
             argv += ["--junit", str(junit), "--json", str(summary)]
             if fast:
                 argv += FAST
+        self.stderr_path = self.tmp / f"stderr-{self.count}.txt"
         proc = subprocess.Popen(
             argv,
             env=env if env is not None else self.env(),
             cwd=self.tmp,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.stderr_path.open("w", encoding="utf-8") if log_to_file else subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             text=True,
         )
@@ -141,7 +147,17 @@ class Workspace:
         sent = time.monotonic()
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
-        return out, err, time.monotonic() - sent
+        took = time.monotonic() - sent
+        if err is None:
+            err = self.stderr_path.read_text(encoding="utf-8")
+        return out, err, took
+
+    def logged(self, text: str) -> bool:
+        """Whether the gate started with log_to_file has written text to stderr yet."""
+        try:
+            return text in self.stderr_path.read_text(encoding="utf-8")
+        except OSError:
+            return False
 
 
 @pytest.fixture
