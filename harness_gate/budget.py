@@ -55,14 +55,21 @@ class RequestBudget:
     def delay_needed(self) -> float:
         """Seconds until a request may be sent (0 when it may go now)."""
         with self._lock:
-            now = self._clock()
-            self._expire(now)
-            wait = max(0.0, self._paused_until - now)
-            if len(self._sent) >= self.limit:
-                # The oldest sends in the window must leave it before another may go.
-                oldest = self._sent[len(self._sent) - self.limit]
-                wait = max(wait, oldest + WINDOW - now)
-            return wait
+            return self._delay_locked(self._clock())
+
+    def _delay_locked(self, now: float) -> float:
+        self._expire(now)
+        limit = self.limit
+        wait = max(0.0, self._paused_until - now)
+        if len(self._sent) >= limit:
+            # The oldest sends in the window must leave it before another may go.
+            oldest = self._sent[len(self._sent) - limit]
+            wait = max(wait, oldest + WINDOW - now)
+        if self._sent and len(self._sent) >= max(1, limit // 5):
+            # Past a short burst, pace requests evenly: a window spent in one burst would
+            # leave the gate unable to read a status for the rest of the minute.
+            wait = max(wait, self._sent[-1] + WINDOW / limit - now)
+        return wait
 
     def acquire(self, deadline: Optional[float] = None) -> None:
         """Block until a slot is free, then take it. Raises BudgetExhausted past deadline."""
@@ -71,8 +78,7 @@ class RequestBudget:
             if wait <= 0:
                 with self._lock:
                     now = self._clock()
-                    self._expire(now)
-                    if len(self._sent) < self.limit and now >= self._paused_until:
+                    if self._delay_locked(now) <= 0:
                         self._sent.append(now)
                         return
                 continue

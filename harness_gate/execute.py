@@ -99,7 +99,10 @@ class Gate:
         self.last_output = clock()
         self.fatal: Optional[GateError] = None
         self.poll_count = 0
-        self.intervals: list[float] = []  # the interval in force at each poll (benchmarks read it)
+        self.intervals: list[float] = []  # the planned interval before each poll
+        self.gaps: list[float] = []  # the time that really passed between two polls
+        self.in_force = self.interval
+        self.last_poll_at: Optional[float] = None
 
     # ---- public -----------------------------------------------------------------------
 
@@ -130,11 +133,8 @@ class Gate:
             self._expire(now)
             self._skip_blocked()
             ready = self._ready()
-            if ready:
-                self._start(ready)
-                continue
             active = [t for t in self.items if t.state == ACTIVE]
-            if not active:
+            if not active and not ready:
                 if any(t.state == PENDING for t in self.items):
                     # Nothing active and nothing startable: a dependency cycle cannot reach
                     # here (the spec loader rejects it), so whatever is left is blocked.
@@ -142,26 +142,37 @@ class Gate:
                         if t.state == PENDING:
                             self._skip(t, "not started: its dependencies did not complete")
                 return
-            if self.options.no_wait:
+            if self.options.no_wait and not ready:
                 for t in active:
                     self._finish(t, Outcome.SUCCESS, "started (--no-wait: not waited for)")
                 return
-            wake = min(self.next_poll, self._next_deadline(), self.last_output + HEARTBEAT)
-            if wake > now:
-                if self.stopper.wait(wake - now):
-                    self.stopper.check()
-                continue_at = self.clock()
-                if continue_at < self.next_poll:
-                    self._heartbeat_if_due(continue_at)
-                    continue
-            self._poll(active)
+            waiting = active and not self.options.no_wait
+            if waiting and now >= self.next_poll:
+                self._poll(active)
+                continue
+            # A start goes only where it does not push the next status read back: starts
+            # and reads alternate while both are due, so finished runs are still noticed.
+            if ready and (not waiting or now + self.client.budget.delay_needed() < self.next_poll):
+                self._start(ready[: max(1, self.options.start_batch)])
+                continue
+            wake = min(
+                self.next_poll if waiting else float("inf"),
+                self._next_deadline(),
+                self.last_output + HEARTBEAT,
+            )
+            if ready:
+                wake = min(wake, now + max(0.05, self.client.budget.delay_needed()))
+            if self.stopper.wait(max(0.0, wake - now)):
+                self.stopper.check()
+            self._heartbeat_if_due(self.clock())
 
     def _floor(self) -> float:
-        """The shortest poll interval: what the budget sustains, and never above poll_max."""
-        return min(
-            self.options.poll_max,
-            max(self.options.min_interval, self.client.budget.spacing()),
-        )
+        """The shortest poll interval: what the budget sustains (twice that while starts
+        still wait for a request slot), and never above poll_max."""
+        spacing = self.client.budget.spacing()
+        if any(t.state == PENDING for t in self.items) and self._ready():
+            spacing *= 2
+        return min(self.options.poll_max, max(self.options.min_interval, spacing))
 
     def _next_deadline(self) -> float:
         deadlines = [t.deadline for t in self.items if t.state == ACTIVE and t.deadline]
@@ -241,12 +252,16 @@ class Gate:
 
     # ---- starting, exactly once -------------------------------------------------------------
 
-    def _start(self, ready: list[Tracked]) -> None:
-        batch_size = max(1, self.options.start_batch)
-        for offset in range(0, len(ready), batch_size):
-            self._start_batch(ready[offset : offset + batch_size])
-        self.interval = self._floor()
-        self.next_poll = self.clock() + self.interval
+    def _start(self, batch: list[Tracked]) -> None:
+        had_active = any(t.state == ACTIVE for t in self.items)
+        self._start_batch(batch)
+        if not had_active:
+            self.interval = self._floor()
+            self.next_poll = self.clock() + self.interval
+        else:
+            # Fresh starts change quickly: read again soon, but never later than planned.
+            self.interval = self._floor()
+            self.next_poll = min(self.next_poll, self.clock() + self.interval)
 
     def _start_batch(self, batch: list[Tracked]) -> None:
         unknown: list[Tracked] = []
@@ -407,7 +422,13 @@ class Gate:
         ids = [t.result.execution_id or "" for t in active]
         document, variables = graphql_docs.executions_status_query(ids)
         self.poll_count += 1
+        sent_at = self.clock()
+        # The interval in force for this read: what the gate planned, and what it took.
+        self.in_force = self.interval
         self.intervals.append(self.interval)
+        if self.last_poll_at is not None:
+            self.gaps.append(sent_at - self.last_poll_at)
+        self.last_poll_at = sent_at
         changed = False
         try:
             deadline = min((t.deadline or float("inf")) for t in active)
@@ -445,7 +466,7 @@ class Gate:
             self.interval = min(
                 self.options.poll_max, max(self._floor(), self.interval * BACKOFF_FACTOR)
             )
-        self.next_poll = self.clock() + self.interval
+        self.next_poll = sent_at + self.interval
 
     def _apply_status(self, t: Tracked, node: dict[str, Any], announce: bool) -> bool:
         r = t.result
@@ -480,6 +501,7 @@ class Gate:
             if isinstance(details, str) and details.strip():
                 r.details.append(f"failure details: {details.strip()}")
             r.gate_ended_at = utcnow()
+            r.notice_interval = round(self.in_force, 3)
             if status in SUCCESS_STATUSES:
                 self._finish(t, Outcome.SUCCESS, "")
             elif status in SKIPPED_STATUSES:

@@ -134,6 +134,7 @@ class DeploymentResult:
     warning: Optional[str] = None  # startExecution warningMessage
     gate_started_at: Optional[datetime] = None  # when the gate sent the start
     gate_ended_at: Optional[datetime] = None  # when the gate saw the end
+    notice_interval: Optional[float] = None  # the poll interval in force when the end was seen
 
     @property
     def classname(self) -> str:

@@ -58,6 +58,7 @@ def _deployment(result: RunResult, deployment: DeploymentResult) -> dict[str, An
         "started_at": iso_utc(deployment.started_at),
         "ended_at": iso_utc(deployment.ended_at),
         "duration_seconds": _duration(deployment),
+        "notice_interval_seconds": deployment.notice_interval,
         "abort_result": deployment.abort_result,
         "warning": deployment.warning,
         "timeline": [

@@ -88,7 +88,7 @@ def test_key_from_file_and_wrong_key(ws: Workspace) -> None:
 
 
 def test_interrupted_run_leaks_nothing(ws: Workspace) -> None:
-    proc, junit, summary = ws.start(
+    proc, _junit, _summary = ws.start(
         "run", str(ws.spec(spec(SLOW.replace("1s", "1h")))), "--verbose", log_to_file=True
     )
     out, err, _took = ws.interrupt_when(proc, lambda: bool(ws.emulator.executions()), signal.SIGINT)

@@ -42,14 +42,21 @@ def test_never_more_than_limit_in_any_rolling_minute() -> None:
     assert len(sent) == 40
 
 
-def test_first_requests_go_without_waiting() -> None:
+def test_a_short_burst_then_even_pacing() -> None:
     clock = FakeClock()
-    budget = RequestBudget(3, clock=clock, wait=clock.wait)
-    for _ in range(3):
-        budget.acquire()
-    assert clock.slept == []
+    budget = RequestBudget(10, clock=clock, wait=clock.wait)
     budget.acquire()
-    assert clock.slept and clock.slept[0] == pytest.approx(WINDOW)
+    budget.acquire()
+    assert clock.slept == []  # a fifth of the limit may go at once (resolution, first start)
+    sent = [clock.now, clock.now]
+    for _ in range(40):
+        budget.acquire()
+        sent.append(clock.now)
+    gaps = [b - a for a, b in zip(sent, sent[1:])]
+    spacing = WINDOW / 10
+    assert all(gap == pytest.approx(spacing) for gap in gaps[1:9])
+    assert max(gaps) <= 2 * spacing + 1e-9  # the burst is repaid once, by one spacing
+    assert max_in_any_window(sent) <= 10
 
 
 def test_deadline_is_respected() -> None:
