@@ -101,7 +101,7 @@ def test_interrupted_run_leaks_nothing(ws: Workspace) -> None:
 class _EchoHandler(http.server.BaseHTTPRequestHandler):
     """A hostile server that echoes the whole request, headers included, in its errors."""
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8", "replace")
         echo = f"bad request: headers {dict(self.headers)} body {body}"

@@ -47,7 +47,7 @@ def test_interrupt_while_waiting(ws: Workspace, sig: int, code: int) -> None:
 
 
 def test_interrupt_with_abort_on_exit_aborts(ws: Workspace) -> None:
-    proc, junit, summary = ws.start(
+    proc, junit, _summary = ws.start(
         "run", slow_spec(ws, parallel=True), "--abort-on-exit", "--poll-interval", "0.2s"
     )
     _out, err, took = ws.interrupt_when(proc, lambda: bool(ws.emulator.executions()))
@@ -71,7 +71,7 @@ def test_interrupt_during_a_hanging_request(ws: Workspace) -> None:
 
 def test_interrupt_during_resolution(ws: Workspace) -> None:
     ws.emulator.add_fault("delay", match="applicationByName", count=1, seconds=20)
-    proc, junit, summary = ws.start("run", slow_spec(ws), log_to_file=True)
+    proc, junit, _summary = ws.start("run", slow_spec(ws), log_to_file=True)
     _out, err, took = ws.interrupt_when(proc, lambda: ws.logged("Resolving names"))
     assert proc.returncode == 143, err
     assert took < 5.0

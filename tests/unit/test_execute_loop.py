@@ -122,7 +122,7 @@ def run_gate(
 
 def test_many_deployments_few_requests_within_budget() -> None:
     durations = {f"d{i:03d}": 10.0 + (i * 37) % 111 for i in range(200)}
-    harness, gate, items = run_gate(durations, max_rpm=10, poll_max=10.0)
+    harness, _gate, items = run_gate(durations, max_rpm=10, poll_max=10.0)
     assert all(t.result.outcome is Outcome.SUCCESS for t in items)
     starts = [entry for entry in harness.log if entry[1] == "start"]
     assert len(starts) == 20 and all(aliases == 10 for _, _, aliases in starts)
@@ -139,7 +139,7 @@ def test_many_deployments_few_requests_within_budget() -> None:
 
 def test_every_end_is_noticed_within_the_interval_in_force() -> None:
     durations = {f"d{i}": 3.0 + i * 7.3 for i in range(12)}
-    harness, gate, items = run_gate(durations, max_rpm=600, poll_max=5.0)
+    harness, _gate, items = run_gate(durations, max_rpm=600, poll_max=5.0)
     assert all(t.result.outcome is Outcome.SUCCESS for t in items)
     for t in items:
         delay = harness.seen_end[f"ex-{t.name}"]
@@ -159,7 +159,7 @@ def test_polling_backs_off_and_resets_on_change() -> None:
 
 
 def test_interval_respects_the_budget() -> None:
-    harness, gate, _ = run_gate({"a": 300.0}, max_rpm=4, poll_max=5.0)
+    harness, _gate, _ = run_gate({"a": 300.0}, max_rpm=4, poll_max=5.0)
     # 4 requests a minute allow one read per 15 s: poll_max cannot be honoured, the budget wins
     polls = [t for t, op, _ in harness.log if op == "poll"]
     gaps = [b - a for a, b in zip(polls, polls[1:])]
@@ -167,7 +167,7 @@ def test_interval_respects_the_budget() -> None:
 
 
 def test_needs_start_after_success() -> None:
-    harness, gate, items = run_gate(
+    harness, _gate, items = run_gate(
         {"a": 20.0, "b": 5.0, "c": 5.0}, max_rpm=600, poll_max=2.0, needs={"c": ["a", "b"]}
     )
     starts = [(t, aliases) for t, op, aliases in harness.log if op == "start"]
