@@ -30,6 +30,7 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_BACKOFF = 30.0
 CONNECT_TIMEOUT = 10.0
 BODY_PREVIEW = 2000
+MUTATION_TIME_SHARE = 0.1  # extra read time per aliased mutation, as a share of the timeout
 
 
 @dataclass
@@ -137,7 +138,11 @@ class HarnessClient:
         attempt = 0
         while True:
             try:
-                return self._graphql_once(document, variables, purpose, deadline)
+                # Harness runs aliased mutations one after another: allow each its time.
+                read_timeout = self.settings.request_timeout * (
+                    1 + MUTATION_TIME_SHARE * len(variables)
+                )
+                return self._graphql_once(document, variables, purpose, deadline, read_timeout)
             except _Transient as exc:
                 if exc.processed_maybe:
                     raise StartOutcomeUnknown(exc.reason) from None
@@ -160,7 +165,12 @@ class HarnessClient:
             raise Stopped(self.stopper.signame or "stopped")
 
     def _graphql_once(
-        self, document: str, variables: dict[str, Any], purpose: str, deadline: float
+        self,
+        document: str,
+        variables: dict[str, Any],
+        purpose: str,
+        deadline: float,
+        read_timeout: Optional[float] = None,
     ) -> GraphQLResult:
         self.stopper.check()
         try:
@@ -181,7 +191,7 @@ class HarnessClient:
         )
         started = time.monotonic()
         try:
-            response = self._send("POST", url, params=params, data=body)
+            response = self._send("POST", url, params=params, data=body, read_timeout=read_timeout)
         except requests.exceptions.RequestException as exc:
             reason, sent = _describe_transport_error(exc)
             self.console.debug(f"{purpose}: {reason} after {time.monotonic() - started:.3f}s")
@@ -289,14 +299,14 @@ class HarnessClient:
 
     # ---- transport -----------------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def _send(
+        self, method: str, url: str, read_timeout: Optional[float] = None, **kwargs: Any
+    ) -> requests.Response:
         """Run the request in a daemon thread so a stop request is honoured at once."""
         self.requests_sent += 1
         box: dict[str, Any] = {}
-        timeout = (
-            min(CONNECT_TIMEOUT, self.settings.request_timeout),
-            self.settings.request_timeout,
-        )
+        read = read_timeout or self.settings.request_timeout
+        timeout = (min(CONNECT_TIMEOUT, self.settings.request_timeout), read)
 
         def work() -> None:
             try:
