@@ -35,15 +35,29 @@ environment:
 """
 
 
+class _StrictParser(argparse.ArgumentParser):
+    """A subcommand parser that takes flags only as written in full."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harness-gate",
         description="Use Harness CD deployments as a CI gate: start, wait, report, exit.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"harness-gate {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # No abbreviated flags: a CI script that says --abort must not silently mean something.
+    subparsers = parser.add_subparsers(
+        dest="command",
+        metavar="COMMAND",
+        parser_class=_StrictParser,
+    )
     for name in COMMANDS:
         module = importlib.import_module(f"harness_gate.commands.{name}")
         module.register(subparsers)
