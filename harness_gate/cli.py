@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import Optional
+from typing import Any, Optional
 
 from harness_gate import __version__
 from harness_gate.errors import ExitCode, GateError
