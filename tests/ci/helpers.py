@@ -117,7 +117,8 @@ def split_command(rest: str) -> list[str]:
         if token in _SHELL_STOP:
             break
         if token and set(token) <= set("<>&|"):
-            if words and words[-1].isdigit():  # the 2 of 2>&1
+            # the 2 of 2>&1, but not the 60 of `--time-scale 60 > file`
+            if words and words[-1].isdigit() and re.search(rf"(^|\s){words[-1]}[<>]", rest):
                 words.pop()
             break
         words.append(token)

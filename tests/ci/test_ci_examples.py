@@ -64,6 +64,7 @@ def _all_commands() -> list[CommandLine]:
     found += yaml_gate_commands(WORKFLOW, {"run"})
     found += yaml_gate_commands(ACTION, {"run"})
     found += gate_commands(markdown_code(_text(DOCS)), "docs/ci.md")
+    found += gate_commands(markdown_code(_text(ROOT / "README.md")), "README.md")
     return found
 
 
