@@ -62,3 +62,14 @@ def test_account_from_non_firstgen_key() -> None:
     assert account_from_key(Secret("not-base64!")) is None
     with pytest.raises(UsageError, match="account id"):
         build_settings({"HARNESS_API_KEY": "plainkey"})
+
+
+def test_ca_bundle_from_flag_or_environment(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert build_settings({"HARNESS_API_KEY": KEY}).verify is True  # TLS verified by default
+    assert build_settings({"HARNESS_API_KEY": KEY}, ca_bundle=str(bundle)).verify == str(bundle)
+    env = {"HARNESS_API_KEY": KEY, "REQUESTS_CA_BUNDLE": str(bundle)}
+    assert build_settings(env).verify == str(bundle)
+    with pytest.raises(UsageError, match="CA bundle not found"):
+        build_settings({"HARNESS_API_KEY": KEY}, ca_bundle=str(tmp_path / "missing.pem"))
