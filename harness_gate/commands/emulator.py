@@ -9,6 +9,8 @@ import sys
 import threading
 from typing import Any, Optional
 
+from harness_gate.commands import common
+
 INSTALL_HINT = "harness-gate emulator needs graphql-core: pip install 'harness-gate[emulator]'"
 
 
@@ -19,16 +21,6 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 
@@ -65,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     limits = parser.add_mutually_exclusive_group()
     limits.add_argument(
         "--rate-limit",
-        type=_positive_int,
+        type=common.positive_int,
         default=30,
         metavar="N",
         help="GraphQL calls per minute per account, as a paid account (default 30)",
