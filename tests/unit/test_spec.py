@@ -128,10 +128,15 @@ def test_example_loads_completely() -> None:
     assert smoke.abort_on_exit is False and smoke.artifacts == [] and smoke.variables == []
 
 
-def test_the_documented_example_loads() -> None:
-    doc = Path(__file__).resolve().parent.parent / "docs" / "spec.md"
-    if not doc.exists():
-        pytest.skip("docs/spec.md was folded elsewhere")
+def test_the_documented_examples_load() -> None:
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    example = readme.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+    result = load(example, {"BUILD_TAG": "b-7", "CI_JOB_URL": "https://ci/job/1"})
+    assert [d.name for d in result.deployments] == ["guestbook-dev", "guestbook-pipeline"]
+    assert result.deployments[0].variables[4].value == "true"  # skipCV: true, as written
+    assert result.deployments[1].needs == ["guestbook-dev"]
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "spec.md"
     example = doc.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
     result = load(example, {"BUILD_TAG": "b-7", "INFRA_ID": "infra"})
     assert [d.name for d in result.deployments] == ["guestbook-dev", "smoke-tests"]
