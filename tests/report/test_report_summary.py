@@ -28,6 +28,7 @@ DEPLOYMENT_KEYS = {
     "url",
     "status",
     "outcome",
+    "notice_interval_seconds",
     "message",
     "details",
     "started_at",
