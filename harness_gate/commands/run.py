@@ -61,9 +61,12 @@ def execute_run(
         result.exit_code = _run(args, environ, result, stopper, console)
     except Exception as exc:  # a bug must still leave a report behind
         result.exit_code = common.internal_error(result, exc, console)
+    try:
+        # Handlers stay in place while the reports are written: a second signal is ignored
+        # rather than killing the gate before its report exists.
+        return common.finish(result, args, environ, console)
     finally:
         restore()
-    return common.finish(result, args, environ, console)
 
 
 def _run(

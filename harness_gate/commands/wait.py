@@ -64,9 +64,12 @@ def run(args: argparse.Namespace) -> int:
         result.exit_code = exc.exit_code
     except Exception as exc:  # a bug must still leave a report behind
         result.exit_code = common.internal_error(result, exc, console)
+    try:
+        # Handlers stay in place while the reports are written: a second signal is ignored
+        # rather than killing the gate before its report exists.
+        return common.finish(result, args, os.environ, console)
     finally:
         restore()
-    return common.finish(result, args, os.environ, console)
 
 
 def _wait(args: argparse.Namespace, result: Any, stopper: Any, console: Any) -> int:
