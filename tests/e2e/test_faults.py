@@ -128,7 +128,17 @@ def test_start_outcome_unknown_when_lookups_fail_is_never_resent(ws: Workspace) 
 
 @pytest.mark.parametrize(
     ("kind", "params"),
-    [("http_503", {}), ("drop", {}), ("http_429", {}), ("malformed", {})],
+    [
+        ("http_429", {}),
+        ("http_500", {}),
+        ("http_502", {}),
+        ("http_503", {}),
+        ("http_504", {}),
+        ("drop", {}),
+        ("delay", {"seconds": 1.0}),
+        ("malformed", {}),
+        ("http_502", {"process": True}),
+    ],
 )
 def test_abort_phase(ws: Workspace, kind: str, params: dict[str, Any]) -> None:
     ws.emulator.add_fault(kind, match="abort", count=1, **params)
