@@ -14,6 +14,9 @@ import time
 from typing import Callable, Optional
 
 WINDOW = 60.0
+# Harness counts a request when it arrives; a second of margin covers the way there, so the
+# server never sees more than the limit in its own sliding minute.
+MARGIN = 1.0
 
 
 class BudgetExhausted(Exception):
@@ -50,7 +53,7 @@ class RequestBudget:
 
     def spacing(self) -> float:
         """The steady-state gap between requests that keeps a loop inside the budget."""
-        return WINDOW / self.limit
+        return (WINDOW + MARGIN) / self.limit
 
     def delay_needed(self) -> float:
         """Seconds until a request may be sent (0 when it may go now)."""
@@ -59,17 +62,23 @@ class RequestBudget:
 
     def _delay_locked(self, now: float) -> float:
         self._expire(now)
-        limit = self.limit
-        wait = max(0.0, self._paused_until - now)
-        if len(self._sent) >= limit:
-            # The oldest sends in the window must leave it before another may go.
-            oldest = self._sent[len(self._sent) - limit]
-            wait = max(wait, oldest + WINDOW - now)
-        if self._sent and len(self._sent) >= max(1, limit // 5):
-            # Past a short burst, pace requests evenly: a window spent in one burst would
-            # leave the gate unable to read a status for the rest of the minute.
-            wait = max(wait, self._sent[-1] + WINDOW / limit - now)
-        return wait
+        return _delay(self._sent, now, self.limit, self._paused_until)
+
+    def schedule(self, count: int) -> list[float]:
+        """The earliest clock times at which `count` more requests could go, one after another."""
+        with self._lock:
+            now = self._clock()
+            self._expire(now)
+            sent = collections.deque(self._sent)
+            times = []
+            for _ in range(count):
+                at = now + _delay(sent, now, self.limit, self._paused_until)
+                while sent and sent[0] <= at - (WINDOW + MARGIN):
+                    sent.popleft()
+                sent.append(at)
+                times.append(at)
+                now = at
+            return times
 
     def acquire(self, deadline: Optional[float] = None) -> None:
         """Block until a slot is free, then take it. Raises BudgetExhausted past deadline."""
@@ -109,8 +118,33 @@ class RequestBudget:
             return len(self._sent)
 
     def _expire(self, now: float) -> None:
-        while self._sent and self._sent[0] <= now - WINDOW:
+        while self._sent and self._sent[0] <= now - (WINDOW + MARGIN):
             self._sent.popleft()
+
+
+def _delay(sent: collections.deque[float], now: float, limit: int, paused_until: float) -> float:
+    """Seconds from now until the next request may go, given the sends still in the window.
+
+    A short burst may go at once (resolution and the first start); after it, the slots left
+    in the window are spread evenly until its oldest send leaves it, so the gate never sits
+    idle for most of a minute after a burst; in the steady state the gap is a minute / limit.
+    """
+    window = WINDOW + MARGIN
+    wait = max(0.0, paused_until - now)
+    n = len(sent)
+    if sent and n >= _burst(limit):
+        gap = window / limit
+        if n < limit:
+            gap = max(gap, (sent[0] + window - sent[-1]) / (limit - n + 1))
+        wait = max(wait, sent[-1] + gap - now)
+    if n >= limit:
+        wait = max(wait, sent[n - limit] + window - now)
+    return wait if wait > 1e-6 else 0.0  # float dust must not turn into endless tiny waits
+
+
+def _burst(limit: int) -> int:
+    """Requests that may go back to back: enough for resolution and a first start."""
+    return max(1, min(4, limit // 2))
 
 
 def _plain_sleep(seconds: float) -> bool:

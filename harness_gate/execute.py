@@ -152,7 +152,7 @@ class Gate:
                 continue
             # A start goes only where it does not push the next status read back: starts
             # and reads alternate while both are due, so finished runs are still noticed.
-            if ready and (not waiting or now + self.client.budget.delay_needed() < self.next_poll):
+            if ready and (not waiting or self._start_fits()):
                 self._start(ready[: max(1, self.options.start_batch)])
                 continue
             wake = min(
@@ -160,19 +160,24 @@ class Gate:
                 self._next_deadline(),
                 self.last_output + HEARTBEAT,
             )
-            if ready:
-                wake = min(wake, now + max(0.05, self.client.budget.delay_needed()))
             if self.stopper.wait(max(0.0, wake - now)):
                 self.stopper.check()
             self._heartbeat_if_due(self.clock())
 
+    def _start_fits(self) -> bool:
+        """Whether a start request can go now without pushing the next status read back."""
+        _start_at, read_at = self.client.budget.schedule(2)
+        return read_at <= self.next_poll
+
     def _floor(self) -> float:
-        """The shortest poll interval: what the budget sustains (twice that while starts
-        still wait for a request slot), and never above poll_max."""
+        """The shortest poll interval: what the budget sustains and never above poll_max;
+        while starts wait for a request slot, room for one start between two reads, even
+        past poll_max (the budget is the hard limit)."""
         spacing = self.client.budget.spacing()
+        floor = min(self.options.poll_max, max(self.options.min_interval, spacing))
         if any(t.state == PENDING for t in self.items) and self._ready():
-            spacing *= 2
-        return min(self.options.poll_max, max(self.options.min_interval, spacing))
+            floor = max(floor, 2 * spacing)
+        return floor
 
     def _next_deadline(self) -> float:
         deadlines = [t.deadline for t in self.items if t.state == ACTIVE and t.deadline]
@@ -423,11 +428,14 @@ class Gate:
         document, variables = graphql_docs.executions_status_query(ids)
         self.poll_count += 1
         sent_at = self.clock()
-        # The interval in force for this read: what the gate planned, and what it took.
-        self.in_force = self.interval
-        self.intervals.append(self.interval)
+        # The interval in force for this read: the gap the gate planned since the last read
+        # (what a finished run could have waited), and the gap that really passed.
         if self.last_poll_at is not None:
+            self.in_force = self.next_poll - self.last_poll_at
             self.gaps.append(sent_at - self.last_poll_at)
+        else:
+            self.in_force = self.interval
+        self.intervals.append(self.in_force)
         self.last_poll_at = sent_at
         changed = False
         try:
@@ -463,10 +471,11 @@ class Gate:
         if changed:
             self.interval = self._floor()
         else:
-            self.interval = min(
-                self.options.poll_max, max(self._floor(), self.interval * BACKOFF_FACTOR)
+            self.interval = max(
+                self._floor(), min(self.options.poll_max, self.interval * BACKOFF_FACTOR)
             )
-        self.next_poll = sent_at + self.interval
+        # Planned with the budget in view, so the read really goes when planned.
+        self.next_poll = max(sent_at + self.interval, self.client.budget.schedule(1)[0])
 
     def _apply_status(self, t: Tracked, node: dict[str, Any], announce: bool) -> bool:
         r = t.result

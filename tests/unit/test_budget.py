@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from harness_gate.budget import WINDOW, BudgetExhausted, RequestBudget
+from harness_gate.budget import MARGIN, WINDOW, BudgetExhausted, RequestBudget
 
 
 class FakeClock:
@@ -45,18 +45,33 @@ def test_never_more_than_limit_in_any_rolling_minute() -> None:
 def test_a_short_burst_then_even_pacing() -> None:
     clock = FakeClock()
     budget = RequestBudget(10, clock=clock, wait=clock.wait)
-    budget.acquire()
-    budget.acquire()
-    assert clock.slept == []  # a fifth of the limit may go at once (resolution, first start)
-    sent = [clock.now, clock.now]
+    for _ in range(4):
+        budget.acquire()
+    assert clock.slept == []  # resolution and a first start go at once
+    sent = [clock.now] * 4
     for _ in range(40):
         budget.acquire()
         sent.append(clock.now)
-    gaps = [b - a for a, b in zip(sent, sent[1:])]
-    spacing = WINDOW / 10
-    assert all(gap == pytest.approx(spacing) for gap in gaps[1:9])
-    assert max(gaps) <= 2 * spacing + 1e-9  # the burst is repaid once, by one spacing
+    gaps = [b - a for a, b in zip(sent[3:], sent[4:])]
+    window = WINDOW + MARGIN
+    # the slots left after the burst are spread over the rest of the minute: no long idle
+    assert max(gaps) <= window / (10 - 4 + 1) + 1e-9
+    assert gaps[-1] == pytest.approx(window / 10)  # the steady state
     assert max_in_any_window(sent) <= 10
+
+
+def test_schedule_predicts_acquire() -> None:
+    clock = FakeClock()
+    budget = RequestBudget(6, clock=clock, wait=clock.wait)
+    for _ in range(5):
+        budget.acquire()
+    predicted = budget.schedule(3)
+    assert predicted == sorted(predicted)
+    actual = []
+    for _ in range(3):
+        budget.acquire()
+        actual.append(clock.now)
+    assert actual == pytest.approx(predicted)
 
 
 def test_deadline_is_respected() -> None:
@@ -84,9 +99,9 @@ def test_rate_limit_pauses_everything_and_halves_the_limit() -> None:
 def test_spacing_follows_the_limit() -> None:
     clock = FakeClock()
     budget = RequestBudget(20, clock=clock, wait=clock.wait)
-    assert budget.spacing() == pytest.approx(3.0)
+    assert budget.spacing() == pytest.approx((WINDOW + MARGIN) / 20)
     budget.on_rate_limited(base=1.0)
-    assert budget.spacing() == pytest.approx(6.0)
+    assert budget.spacing() == pytest.approx((WINDOW + MARGIN) / 10)
 
 
 def test_stop_interrupts_a_wait() -> None:

@@ -133,6 +133,9 @@ def test_many_deployments_few_requests_within_budget() -> None:
     for i, begin in enumerate(times):
         assert sum(1 for t in times[i:] if t < begin + WINDOW) <= 10
     assert polls, "polls interleave with starts"
+    for t in items:  # even while starts compete with reads for the budget
+        assert t.result.notice_interval is not None
+        assert harness.seen_end[f"ex-{t.name}"] <= t.result.notice_interval + 1e-6
     first_poll = harness.log.index(polls[0])
     assert first_poll < len(starts), "status reads begin before every batch has started"
 
