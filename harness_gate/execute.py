@@ -41,6 +41,7 @@ RECONCILE_LOOKUPS = 3  # lookups for a lost start before it is judged never star
 MAX_START_SENDS = 3
 ABORT_TIME = 3.5  # all aborts on a stop together, so the gate exits within 5 s
 NOT_FOUND_HINT = "does not exist"
+SLOT_TOLERANCE = 0.01  # seconds; sums of the same spacing differ in their last bits
 
 PENDING, STARTING, ACTIVE, DONE = "pending", "starting", "active", "done"
 
@@ -167,7 +168,7 @@ class Gate:
     def _start_fits(self) -> bool:
         """Whether a start request can go now without pushing the next status read back."""
         _start_at, read_at = self.client.budget.schedule(2)
-        return read_at <= self.next_poll
+        return read_at <= self.next_poll + SLOT_TOLERANCE
 
     def _floor(self) -> float:
         """The shortest poll interval: what the budget sustains and never above poll_max;

@@ -122,7 +122,7 @@ def run_gate(
 
 def test_many_deployments_few_requests_within_budget() -> None:
     durations = {f"d{i:03d}": 10.0 + (i * 37) % 111 for i in range(200)}
-    harness, _gate, items = run_gate(durations, max_rpm=10, poll_max=10.0)
+    harness, gate, items = run_gate(durations, max_rpm=10, poll_max=10.0)
     assert all(t.result.outcome is Outcome.SUCCESS for t in items)
     starts = [entry for entry in harness.log if entry[1] == "start"]
     assert len(starts) == 20 and all(aliases == 10 for _, _, aliases in starts)
@@ -138,6 +138,10 @@ def test_many_deployments_few_requests_within_budget() -> None:
         assert harness.seen_end[f"ex-{t.name}"] <= t.result.notice_interval + 1e-6
     first_poll = harness.log.index(polls[0])
     assert first_poll < len(starts), "status reads begin before every batch has started"
+    # starts are not starved by reads: they alternate, one start per two request slots
+    last_start = max(t for t, op, _ in harness.log if op == "start")
+    spacing = gate.client.budget.spacing()
+    assert last_start <= len(starts) * 2 * spacing + WINDOW
 
 
 def test_every_end_is_noticed_within_the_interval_in_force() -> None:
