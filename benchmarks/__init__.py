@@ -1,0 +1,1 @@
+"""Benchmarks of harness-gate against the bundled emulator (see BENCHMARKS.md)."""
