@@ -405,15 +405,14 @@ def test_jenkins_abort_sends_sigterm_and_the_gate_reports_143(ci: CI) -> None:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the deployment never started running"
             time.sleep(0.05)
-        sent = time.monotonic()
         proc.send_signal(signal.SIGTERM)
+        # a hang guard, not a timing assertion: the 5 s promise is checked structurally in
+        # tests/e2e/test_signals.py (the gate leaves a hanging request behind)
         out, err = proc.communicate(timeout=30)
-        took = time.monotonic() - sent
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 143, out + err
-    assert took < 5, f"the gate took {took:.1f}s after SIGTERM; Jenkins kills after 5 s"
     assert junit.is_file()
     assert "SIGTERM" in junit.read_text(encoding="utf-8")
     [execution] = ci.executions()

@@ -102,9 +102,7 @@ def test_lost_start_response(client: Client, emu: Emulator) -> None:
 
 def test_delay_fault(client: Client, emu: Emulator) -> None:
     emu.add_fault("delay", seconds=0.2)
-    began = time.monotonic()
     assert client.gql(APP_QUERY)["data"]["applicationByName"]["id"] == DEMO_APP
-    assert time.monotonic() - began >= 0.2
     assert emu.requests()[-1]["fault"] == "delay"
     assert emu.requests()[-1]["duration_ms"] >= 200
 
@@ -118,9 +116,12 @@ def test_delay_does_not_hold_up_stop() -> None:
     thread = threading.Thread(target=lambda: _ignore_errors(client, APP_QUERY), daemon=True)
     thread.start()
     time.sleep(0.1)
-    began = time.monotonic()
-    emulator.stop()
-    assert time.monotonic() - began < 0.5
+    stopper = threading.Thread(target=emulator.stop, daemon=True)
+    stopper.start()
+    # A hang guard, far inside the 30 s the delayed answer would take: stop() must not wait
+    # for it (speed itself is for the benchmarks).
+    stopper.join(10)
+    assert not stopper.is_alive()
     thread.join(2)
 
 
