@@ -112,11 +112,6 @@ class RequestBudget:
         with self._lock:
             self._consecutive_429 = 0
 
-    def sent_in_window(self) -> int:
-        with self._lock:
-            self._expire(self._clock())
-            return len(self._sent)
-
     def _expire(self, now: float) -> None:
         while self._sent and self._sent[0] <= now - (WINDOW + MARGIN):
             self._sent.popleft()

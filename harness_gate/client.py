@@ -96,7 +96,6 @@ class HarnessClient:
         self.stopper = stopper
         self.retry_base = retry_base
         self.rng = rng or random.Random()
-        self.requests_sent = 0
         console.add_secret(settings.api_key.reveal())
         self._session = self._new_session()
 
@@ -303,7 +302,6 @@ class HarnessClient:
         self, method: str, url: str, read_timeout: Optional[float] = None, **kwargs: Any
     ) -> requests.Response:
         """Run the request in a daemon thread so a stop request is honoured at once."""
-        self.requests_sent += 1
         box: dict[str, Any] = {}
         read = read_timeout or self.settings.request_timeout
         timeout = (min(CONNECT_TIMEOUT, self.settings.request_timeout), read)

@@ -99,7 +99,6 @@ class Gate:
         self.next_poll = 0.0
         self.last_output = clock()
         self.fatal: Optional[GateError] = None
-        self.poll_count = 0
         self.intervals: list[float] = []  # the planned interval before each poll
         self.gaps: list[float] = []  # the time that really passed between two polls
         self.in_force = self.interval
@@ -427,7 +426,6 @@ class Gate:
     def _poll(self, active: list[Tracked]) -> None:
         ids = [t.result.execution_id or "" for t in active]
         document, variables = graphql_docs.executions_status_query(ids)
-        self.poll_count += 1
         sent_at = self.clock()
         # The interval in force for this read: the gap the gate planned since the last read
         # (what a finished run could have waited), and the gap that really passed.

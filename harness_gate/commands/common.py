@@ -259,10 +259,6 @@ class _RedactingStream:
         sys.stderr.flush()
 
 
-def environ() -> Mapping[str, str]:
-    return os.environ
-
-
 def annotate(parser: Any) -> None:
     """Attach the exit-code table to a subcommand's --help."""
     from harness_gate.cli import EXIT_CODES_HELP
