@@ -260,13 +260,10 @@ class Gate:
     def _start(self, batch: list[Tracked]) -> None:
         had_active = any(t.state == ACTIVE for t in self.items)
         self._start_batch(batch)
-        if not had_active:
-            self.interval = self._floor()
-            self.next_poll = self.clock() + self.interval
-        else:
-            # Fresh starts change quickly: read again soon, but never later than planned.
-            self.interval = self._floor()
-            self.next_poll = min(self.next_poll, self.clock() + self.interval)
+        # Fresh starts change quickly: read again soon, but never later than already planned.
+        self.interval = self._floor()
+        soon = self.clock() + self.interval
+        self.next_poll = min(self.next_poll, soon) if had_active else soon
 
     def _start_batch(self, batch: list[Tracked]) -> None:
         unknown: list[Tracked] = []

@@ -178,3 +178,9 @@ class RunResult:
     error: Optional[str] = None  # run-level error line (spec error, auth failure, ...)
     interrupted_by: Optional[str] = None  # "SIGTERM" etc.
     no_wait: bool = False
+
+    def settle_unfinished(self, outcome: Outcome, message: str) -> None:
+        """The run ends early: every deployment still without an outcome gets this one."""
+        for deployment in self.deployments:
+            if deployment.outcome is None:
+                deployment.outcome, deployment.message = outcome, message

@@ -203,9 +203,7 @@ def internal_error(result: RunResult, exc: BaseException, console: Console) -> i
     if console.verbose:
         console.raw("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     result.error = text
-    for r in result.deployments:
-        if r.outcome is None:
-            r.outcome, r.message = Outcome.ERROR, f"outcome unknown: {text}"
+    result.settle_unfinished(Outcome.ERROR, f"outcome unknown: {text}")
     return int(ExitCode.HARNESS_UNREACHABLE)
 
 

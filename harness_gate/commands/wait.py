@@ -51,16 +51,12 @@ def run(args: argparse.Namespace) -> int:
         result.exit_code = _wait(args, result, stopper, console)
     except Stopped:
         result.interrupted_by = stopper.signame
-        for r in result.deployments:
-            if r.outcome is None:
-                r.outcome, r.message = Outcome.ERROR, f"interrupted by {stopper.signame}"
+        result.settle_unfinished(Outcome.ERROR, f"interrupted by {stopper.signame}")
         result.exit_code = signal_exit_code(stopper.signum or 2)
     except GateError as exc:
         console.line(f"error: {exc}")
         result.error = str(exc)
-        for r in result.deployments:
-            if r.outcome is None:
-                r.outcome, r.message = Outcome.ERROR, f"outcome unknown: {exc}"
+        result.settle_unfinished(Outcome.ERROR, f"outcome unknown: {exc}")
         result.exit_code = exc.exit_code
     except Exception as exc:  # a bug must still leave a report behind
         result.exit_code = common.internal_error(result, exc, console)
