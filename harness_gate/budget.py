@@ -97,15 +97,19 @@ class RequestBudget:
                 raise BudgetExhausted("stopped")
 
     def on_rate_limited(self, base: float) -> float:
-        """Harness answered 429: pause every request of this process, for longer each time."""
+        """Harness answered 429: pause every request of this process briefly, longer for each
+        429 in a row (about base, 2*base, 4*base, with jitter). Harness does not count the
+        refused call, so the first retry is prompt; only repeated 429s halve the limit for a
+        minute (someone else shares the account's window)."""
         with self._lock:
             self._consecutive_429 += 1
             self.rate_limited_count += 1
-            ceiling = min(WINDOW, base * (2 ** (self._consecutive_429 - 1)))
-            pause = max(base, self._rng.uniform(ceiling / 2, ceiling))
+            ceiling = min(WINDOW / 4, base * (2 ** (self._consecutive_429 - 1)))
+            pause = self._rng.uniform(ceiling / 2, ceiling)
             now = self._clock()
             self._paused_until = max(self._paused_until, now + pause)
-            self._throttled_until = now + WINDOW
+            if self._consecutive_429 > 1:
+                self._throttled_until = now + WINDOW
             return pause
 
     def on_success(self) -> None:

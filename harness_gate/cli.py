@@ -1,7 +1,9 @@
-"""The entry point: parse arguments, dispatch to a subcommand, map every error to an exit code.
+"""The entry point: parse arguments, run the subcommand, return the exit code.
 
-Subcommand modules import what they need inside run(), so `--version` and `validate` stay
-fast and never load requests, junit-xml or the emulator.
+Every command hands back a RunResult; `exit_codes.exit_code` turns it into the code and
+`error_handler.record` turns any exception into a result first, so no command ends in a
+traceback. Subcommand modules import what they need inside their main(), so `--version`
+and `validate` stay fast and never load requests, junit-xml or the emulator.
 """
 
 from __future__ import annotations
@@ -12,27 +14,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Optional
 
-from harness_gate import __version__
-from harness_gate.errors import ExitCode, GateError
+from harness_gate import __version__, error_handler
+from harness_gate.console import Console
+from harness_gate.exit_codes import ENVIRONMENT_HELP, ExitCode, exit_code, exit_codes_help
+from harness_gate.model import RunResult
 
-COMMANDS = ("run", "validate", "plan", "wait", "demo", "emulator")
-
-EXIT_CODES_HELP = """\
-exit codes:
-  0    every deployment succeeded (with --no-wait: every deployment started)
-  1    at least one deployment ended in a failed status
-  2    usage or spec error; nothing was started
-  3    resolution or validation against Harness failed; nothing was started
-  4    timed out: a deployment was still running at its deadline (and none failed)
-  5    could not talk to Harness (auth rejected, network or server errors past retries)
-  128+N  interrupted by signal N (SIGINT 130, SIGTERM 143), after writing the report
-
-environment:
-  HARNESS_ENDPOINT      GraphQL URL (default https://app.harness.io/gateway/api/graphql)
-  HARNESS_ACCOUNT_ID    account id (read from a FirstGen key when unset)
-  HARNESS_API_KEY       the API key, or
-  HARNESS_API_KEY_FILE  a file holding it (the key is never taken from argv or the spec)
-"""
+COMMANDS = ("run", "validate", "plan", "wait", "demo", "emulator", "schema", "completion")
 
 
 class _StrictParser(argparse.ArgumentParser):
@@ -47,16 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harness-gate",
         description="Use Harness CD deployments as a CI gate: start, wait, report, exit.",
-        epilog=EXIT_CODES_HELP,
+        epilog=exit_codes_help("run") + "\n" + ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"harness-gate {__version__}")
     # No abbreviated flags: a CI script that says --abort must not silently mean something.
     subparsers = parser.add_subparsers(
-        dest="command",
-        metavar="COMMAND",
-        parser_class=_StrictParser,
+        dest="command", metavar="COMMAND", parser_class=_StrictParser
     )
     for name in COMMANDS:
         module = importlib.import_module(f"harness_gate.commands.{name}")
@@ -66,17 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
+    _complete(parser)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
+    result = RunResult(command=args.command, spec_path=None, deployments=[])
     try:
-        code: int = args.func(args)
-        return code
-    except GateError as exc:
-        # Commands write their reports themselves; this is the last line of defence.
-        print(f"harness-gate: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("harness-gate: interrupted", file=sys.stderr)
-        return 130
+        result = args.func(args)
+    except BaseException as exc:
+        error_handler.record(result, exc, Console(verbose=getattr(args, "verbose", False)))
+    return exit_code(result)
+
+
+def _complete(parser: argparse.ArgumentParser) -> None:
+    """Answer a shell's completion request, when argcomplete is installed and asked."""
+    import os
+
+    if "_ARGCOMPLETE" not in os.environ:
+        return
+    try:
+        import argcomplete
+    except ImportError:
+        return
+    argcomplete.autocomplete(parser)

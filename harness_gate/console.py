@@ -7,6 +7,8 @@ import threading
 from datetime import datetime, timezone
 from typing import Optional, TextIO
 
+from harness_gate import redact
+
 
 class Console:
     """Timestamped lines on stderr, with every known secret replaced by ***."""
@@ -14,17 +16,13 @@ class Console:
     def __init__(self, stream: Optional[TextIO] = None, verbose: bool = False) -> None:
         self.stream: TextIO = stream if stream is not None else sys.stderr
         self.verbose = verbose
-        self._secrets: list[str] = []
         self._lock = threading.Lock()
 
     def add_secret(self, value: str) -> None:
-        if value and value not in self._secrets:
-            self._secrets.append(value)
+        redact.register_secret(value)
 
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return redact.scrub(text)
 
     def raw(self, text: str) -> None:
         """Write text as is (CI workflow commands, section markers), still redacted."""

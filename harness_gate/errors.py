@@ -1,24 +1,18 @@
-"""Exit codes and the exception hierarchy the entry point turns into one line and a code."""
+"""The exception hierarchy: which errors end the whole run and which concern one request.
+
+`FatalError` ends the run (bad usage, a spec mistake, credentials Harness rejects, an endpoint
+that never answered before anything started). `RequestError` concerns the deployments of one
+request (a refused start, a read that failed past its retries): the gate loop records it on
+those deployments and carries on. The exit code each error stands for lives in exit_codes.py;
+what the user sees is decided in error_handler.py.
+"""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from typing import Optional
 
-
-class ExitCode(enum.IntEnum):
-    SUCCESS = 0
-    DEPLOYMENT_FAILED = 1
-    USAGE = 2
-    RESOLUTION = 3
-    TIMEOUT = 4
-    HARNESS_UNREACHABLE = 5
-
-
-def signal_exit_code(signum: int) -> int:
-    """Shell convention for a process ended by signal N."""
-    return 128 + signum
+from harness_gate.exit_codes import ExitCode
 
 
 class GateError(Exception):
@@ -34,13 +28,17 @@ class GateError(Exception):
         return self.message
 
 
-class UsageError(GateError):
+class FatalError(GateError):
+    """Nothing more can be done in this run."""
+
+
+class UsageError(FatalError):
     """Bad command line or settings; nothing was started."""
 
     exit_code = ExitCode.USAGE
 
 
-class SpecError(GateError):
+class SpecError(FatalError):
     """A mistake in the deployment spec, located by file, line and key."""
 
     exit_code = ExitCode.USAGE
@@ -66,36 +64,31 @@ class SpecError(GateError):
         self.deployment_names: list[str] = list(deployment_names or [])
 
 
-class ResolutionError(GateError):
-    """Names or inputs that Harness (or the pre-start checks) rejected; nothing was started."""
-
-    exit_code = ExitCode.RESOLUTION
-
-
-class HarnessError(GateError):
-    """Could not talk to Harness: auth rejected, network or server errors past retries."""
+class HarnessUnavailable(FatalError):
+    """Harness cannot be used at all: credentials rejected, or the endpoint never answered."""
 
     exit_code = ExitCode.HARNESS_UNREACHABLE
 
 
-class AuthError(HarnessError):
+class AuthError(HarnessUnavailable):
     """The API key or account id was rejected (HTTP 401/403)."""
 
 
-class GraphQLError(GateError):
-    """Harness answered with GraphQL errors for a request that cannot succeed on a retry."""
+class RequestError(GateError):
+    """One request failed; the deployments it was for carry the error, the run goes on."""
+
+    exit_code = ExitCode.HARNESS_UNREACHABLE
+
+
+class HarnessError(RequestError):
+    """Could not get an answer: network or server errors past the retries."""
+
+
+class RefusedError(RequestError):
+    """Harness answered with errors for a request that cannot succeed when sent again."""
 
     exit_code = ExitCode.RESOLUTION
 
     def __init__(self, message: str, messages: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.messages = list(messages) or [message]
-
-
-class Interrupted(GateError):
-    """SIGINT/SIGTERM arrived; the report is written and the exit code is 128+N."""
-
-    def __init__(self, signum: int, name: str) -> None:
-        super().__init__(f"interrupted by {name}")
-        self.signum = signum
-        self.exit_code = signal_exit_code(signum)

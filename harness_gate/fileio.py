@@ -1,14 +1,44 @@
-"""Crash-safe file writes: a reader sees the old file or the whole new one, never a torn one."""
+"""Report writes: every text passes the scrubber; a regular file is replaced atomically (a
+reader sees the old file or the whole new one), `-` is standard output, a symlink is written
+through to its target and a device (/dev/stdout, a pipe) is written directly."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
+import sys
 from typing import Union
+
+from harness_gate.redact import scrub
 
 StrPath = Union[str, "os.PathLike[str]"]
 
 _MAX_NAME_ATTEMPTS = 100
+
+
+STDOUT = "-"
+
+
+def write_report_text(path: StrPath, text: str) -> None:
+    """Write a report where the user asked for it, the API key scrubbed out."""
+    text = scrub(text)
+    name = os.fspath(path)
+    if name == STDOUT:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = os.path.realpath(name)  # through symlinks: the link stays, its target changes
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        # A device or a pipe cannot be renamed over; it is written like a stream.
+        with open(target, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
+    atomic_write_text(target, text)
 
 
 def atomic_write_text(path: StrPath, text: str) -> None:

@@ -7,16 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Optional
 
+from harness_gate.defaults import DEFAULT_TIMEOUT
+
 PIPELINE = "pipeline"
 WORKFLOW = "workflow"
-
-# Harness ExecutionStatus values (execution.graphql). A status Harness adds later is kept as
-# text and treated as active, so the gate shows it instead of crashing on it.
-SUCCESS_STATUSES = frozenset({"SUCCESS"})
-FAILED_STATUSES = frozenset({"FAILED", "ERROR", "ABORTED", "REJECTED", "EXPIRED"})
-SKIPPED_STATUSES = frozenset({"SKIPPED"})
-TERMINAL_STATUSES = SUCCESS_STATUSES | FAILED_STATUSES | SKIPPED_STATUSES
-WAITING_STATUSES = frozenset({"PAUSED", "WAITING"})
+FIRSTGEN = "firstgen"
+NEXTGEN = "nextgen"
 
 
 def utcnow() -> datetime:
@@ -41,10 +37,50 @@ class ArtifactInput:
     build: Optional[str] = None
     artifact_id: Optional[str] = None
     location: Optional[Location] = None
+    parameters: tuple[tuple[str, str], ...] = ()  # (name, exact value) in spec order
 
     @property
     def value_type(self) -> str:
-        return "ARTIFACT_ID" if self.artifact_id is not None else "BUILD_NUMBER"
+        if self.artifact_id is not None:
+            return "ARTIFACT_ID"
+        return "PARAMETERIZED_ARTIFACT_SOURCE" if self.parameters else "BUILD_NUMBER"
+
+
+@dataclass(frozen=True)
+class ManifestInput:
+    """One manifestValueInput: a Helm chart version of an application manifest, or a chart id."""
+
+    service: str
+    manifest: str
+    version: Optional[str] = None
+    chart_id: Optional[str] = None
+    location: Optional[Location] = None
+
+    @property
+    def value_type(self) -> str:
+        return "HELM_CHART_ID" if self.chart_id is not None else "VERSION_NUMBER"
+
+
+@dataclass(frozen=True)
+class StageArtifactInput:
+    """NextGen: the primary artifact tag of a stage's service."""
+
+    stage: str
+    tag: str
+    location: Optional[Location] = None
+
+
+@dataclass
+class NextGenTarget:
+    org: str
+    project: str
+    pipeline: Optional[str] = None  # identifier
+    pipeline_name: Optional[str] = None  # exact name
+    input_sets: list[str] = field(default_factory=list)
+    inputs: Optional[str] = None  # raw runtime-input YAML, exactly as written
+    stages: list[str] = field(default_factory=list)
+    branch: Optional[str] = None
+    artifacts: list[StageArtifactInput] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -66,11 +102,15 @@ class Deployment:
     artifacts: list[ArtifactInput] = field(default_factory=list)
     variables: list[VariableInput] = field(default_factory=list)
     notes: Optional[str] = None
-    timeout: float = 1800.0
+    timeout: float = DEFAULT_TIMEOUT
     needs: list[str] = field(default_factory=list)
     abort_on_exit: bool = False
     allow_unknown_variables: bool = False
     location: Optional[Location] = None
+    platform: str = FIRSTGEN
+    manifests: list[ManifestInput] = field(default_factory=list)
+    continue_with_default_values: bool = False
+    nextgen: Optional[NextGenTarget] = None
 
 
 @dataclass
@@ -80,17 +120,15 @@ class Spec:
     version: int = 1
     application: Optional[str] = None
     notes: Optional[str] = None
-    timeout: float = 1800.0
+    timeout: float = DEFAULT_TIMEOUT
     parallel: bool = False
     poll_interval: Optional[float] = None
     abort_on_exit: bool = False
     allow_unknown_variables: bool = False
-
-    def deployment(self, name: str) -> Deployment:
-        for deployment in self.deployments:
-            if deployment.name == name:
-                return deployment
-        raise KeyError(name)
+    platform: str = FIRSTGEN
+    org: Optional[str] = None
+    project: Optional[str] = None
+    continue_with_default_values: bool = False
 
 
 class Outcome(str, enum.Enum):
@@ -121,6 +159,7 @@ class DeploymentResult:
     execution_id: Optional[str] = None
     url: Optional[str] = None
     status: Optional[str] = None  # last Harness status seen (None: not started or PREPARING)
+    terminal: bool = False  # Harness said the execution ended (its status is final)
     outcome: Optional[Outcome] = None  # None while still active
     message: str = ""  # one line: why it failed, errored or was skipped
     details: list[str] = field(
@@ -177,6 +216,9 @@ class RunResult:
     finished_at: Optional[datetime] = None
     error: Optional[str] = None  # run-level error line (spec error, auth failure, ...)
     interrupted_by: Optional[str] = None  # "SIGTERM" etc.
+    signum: Optional[int] = None  # the signal that stopped the run
+    error_code: Optional[int] = None  # the exit code of the run-level error, when there is one
+    internal_error: bool = False  # a bug in the gate ended the run
     no_wait: bool = False
 
     def settle_unfinished(self, outcome: Outcome, message: str) -> None:

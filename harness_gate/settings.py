@@ -1,7 +1,12 @@
-"""Connection and run settings gathered into one object from flags and the environment."""
+"""Settings objects, each owning its command-line flags (`register_argparse_arguments`) and
+built from parsed flags plus the environment (`from_argparse`), as twine's settings do.
+
+Flags win over the environment; the API key only ever comes from the environment or a file.
+"""
 
 from __future__ import annotations
 
+import argparse
 import base64
 import binascii
 import ipaddress
@@ -9,15 +14,22 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 from urllib.parse import urlsplit
 
+from harness_gate.defaults import (
+    DEFAULT_CONNECT_GIVE_UP,
+    DEFAULT_ENDPOINT,
+    DEFAULT_JUNIT,
+    DEFAULT_MAX_RPM,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_TIMEOUT,
+)
+from harness_gate.durations import parse_duration
 from harness_gate.errors import UsageError
 
-DEFAULT_ENDPOINT = "https://app.harness.io/gateway/api/graphql"
-DEFAULT_MAX_RPM = 10  # a third of a paid account's 30/min, so several gates fit beside each other
-DEFAULT_POLL_INTERVAL = 10.0
-DEFAULT_REQUEST_TIMEOUT = 30.0
+GRAPHQL_SUFFIX = "/api/graphql"
 
 
 class Secret:
@@ -40,27 +52,140 @@ class Secret:
         return bool(self._value)
 
 
+# ---- argument types -----------------------------------------------------------------------
+
+
+def duration_arg(text: str) -> float:
+    try:
+        value = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than zero")
+    return value
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+# ---- connection ---------------------------------------------------------------------------
+
+
 @dataclass
-class Settings:
-    endpoint: str
+class ConnectionSettings:
+    endpoint: str  # as given: the Harness base URL, or a full FirstGen GraphQL URL
     account_id: str
     api_key: Secret = field(repr=False)
-    verify: bool | str = True  # True, or a CA bundle path
+    verify: Union[bool, str] = True  # True, or a CA bundle path
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     max_rpm: int = DEFAULT_MAX_RPM
-    poll_interval: float = DEFAULT_POLL_INTERVAL
+    connect_give_up: Optional[float] = DEFAULT_CONNECT_GIVE_UP
     verbose: bool = False
 
     @property
-    def graphql_url(self) -> str:
-        return self.endpoint
-
-    def rest_url(self, path: str) -> str:
-        """REST resources sit beside the GraphQL resource (/api/graphql -> /api/<path>)."""
+    def base_url(self) -> str:
+        """The gateway base URL (https://app.harness.io/gateway), whichever form was given."""
         base = self.endpoint.rstrip("/")
-        if base.endswith("/graphql"):
-            base = base[: -len("/graphql")]
-        return f"{base}/{path.lstrip('/')}"
+        if base.endswith(GRAPHQL_SUFFIX):
+            base = base[: -len(GRAPHQL_SUFFIX)]
+        return base
+
+    @property
+    def graphql_url(self) -> str:
+        return self.base_url + GRAPHQL_SUFFIX
+
+    def url(self, path: str) -> str:
+        """A resource below the base URL: `api/executions/x`, `pipeline/api/...`."""
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+
+@dataclass
+class ConnectionFlags:
+    """The connection flags as given; `settings(environ)` adds the environment and the key,
+    inside the run, so a missing key is reported like any other error (report written)."""
+
+    endpoint: Optional[str] = None
+    account_id: Optional[str] = None
+    ca_bundle: Optional[str] = None
+    allow_http: bool = False
+    max_rpm: Optional[int] = None
+    request_timeout: Optional[float] = None
+    connect_timeout: Optional[float] = None
+    verbose: bool = False
+
+    def settings(self, environ: Mapping[str, str]) -> ConnectionSettings:
+        return build_settings(
+            environ,
+            endpoint=self.endpoint,
+            account_id=self.account_id,
+            ca_bundle=self.ca_bundle,
+            allow_http=self.allow_http,
+            request_timeout=self.request_timeout,
+            max_rpm=self.max_rpm,
+            connect_give_up=self.connect_timeout,
+            verbose=self.verbose,
+        )
+
+    @staticmethod
+    def register_argparse_arguments(parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("connection")
+        group.add_argument(
+            "--endpoint",
+            help="Harness base URL, e.g. https://app.harness.io/gateway (overrides "
+            "HARNESS_ENDPOINT; a FirstGen GraphQL URL ending in /api/graphql works too)",
+        )
+        group.add_argument("--account-id", help="account id (overrides HARNESS_ACCOUNT_ID)")
+        group.add_argument("--ca-bundle", help="CA bundle for TLS (REQUESTS_CA_BUNDLE is honoured)")
+        group.add_argument(
+            "--allow-http",
+            action="store_true",
+            help="allow plain http:// to a host that is not loopback (the key travels unencrypted)",
+        )
+        group.add_argument(
+            "--max-rpm",
+            type=positive_int,
+            help=f"most requests in any rolling minute, retries included (default "
+            f"{DEFAULT_MAX_RPM})",
+        )
+        group.add_argument(
+            "--request-timeout",
+            type=duration_arg,
+            metavar="DUR",
+            help=f"longest wait for one HTTP answer (default {DEFAULT_REQUEST_TIMEOUT:g}s)",
+        )
+        group.add_argument(
+            "--connect-timeout",
+            type=duration_arg,
+            metavar="DUR",
+            help="before anything has started, give up on an endpoint that does not answer "
+            f"after this long (default {DEFAULT_CONNECT_GIVE_UP:g}s)",
+        )
+        group.add_argument(
+            "--verbose",
+            "-v",
+            action="store_true",
+            help="log every HTTP request and response (the key is redacted)",
+        )
+
+    @classmethod
+    def from_argparse(cls, args: argparse.Namespace) -> ConnectionFlags:
+        return cls(
+            endpoint=args.endpoint,
+            account_id=args.account_id,
+            ca_bundle=args.ca_bundle,
+            allow_http=args.allow_http,
+            max_rpm=args.max_rpm,
+            request_timeout=args.request_timeout,
+            connect_timeout=args.connect_timeout,
+            verbose=args.verbose,
+        )
 
 
 def read_api_key(environ: Mapping[str, str]) -> Secret:
@@ -87,7 +212,11 @@ def read_api_key(environ: Mapping[str, str]) -> Secret:
 
 
 def account_from_key(key: Secret) -> Optional[str]:
-    """FirstGen API keys are base64("<accountId>::<random>"); the account id can be read off."""
+    """The account a key belongs to, when the key says: a NextGen token is
+    `pat.<account>.<id>.<secret>` (or `sat.`); a FirstGen key is base64("<account>::<random>")."""
+    parts = key.reveal().split(".")
+    if len(parts) == 4 and parts[0] in ("pat", "sat") and parts[1]:
+        return parts[1]
     try:
         decoded = base64.b64decode(key.reveal(), validate=True).decode("ascii")
     except (binascii.Error, ValueError, UnicodeDecodeError):
@@ -126,10 +255,9 @@ def build_settings(
     allow_http: bool = False,
     request_timeout: Optional[float] = None,
     max_rpm: Optional[int] = None,
-    poll_interval: Optional[float] = None,
+    connect_give_up: Optional[float] = None,
     verbose: bool = False,
-) -> Settings:
-    """Flags win over the environment; the key only ever comes from the environment or a file."""
+) -> ConnectionSettings:
     url = check_endpoint(
         endpoint or environ.get("HARNESS_ENDPOINT", "").strip() or DEFAULT_ENDPOINT, allow_http
     )
@@ -137,7 +265,7 @@ def build_settings(
     account = account_id or environ.get("HARNESS_ACCOUNT_ID", "").strip() or account_from_key(key)
     if not account:
         raise UsageError("no account id: set HARNESS_ACCOUNT_ID or pass --account-id")
-    verify: bool | str = True
+    verify: Union[bool, str] = True
     bundle = ca_bundle or environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE")
     if bundle:
         if not os.path.exists(bundle):
@@ -145,13 +273,96 @@ def build_settings(
         verify = bundle
     if max_rpm is not None and max_rpm < 1:
         raise UsageError("--max-rpm must be at least 1")
-    return Settings(
+    return ConnectionSettings(
         endpoint=url,
         account_id=account,
         api_key=key,
         verify=verify,
         request_timeout=request_timeout or DEFAULT_REQUEST_TIMEOUT,
         max_rpm=max_rpm or DEFAULT_MAX_RPM,
-        poll_interval=poll_interval or DEFAULT_POLL_INTERVAL,
+        connect_give_up=connect_give_up or DEFAULT_CONNECT_GIVE_UP,
         verbose=verbose,
     )
+
+
+# ---- waiting ------------------------------------------------------------------------------
+
+
+@dataclass
+class WaitSettings:
+    timeout: Optional[float] = None  # the run's deadline (--timeout), from its start
+    poll_interval: Optional[float] = None  # --poll-interval; the spec's, then the default
+    abort_on_exit: bool = False
+
+    def poll_max(self, spec_poll: Optional[float] = None) -> float:
+        return self.poll_interval or spec_poll or DEFAULT_POLL_INTERVAL
+
+    @staticmethod
+    def register_argparse_arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--timeout",
+            type=duration_arg,
+            metavar="DUR",
+            help="deadline for the whole run; what is still running then is reported timed out"
+            f" (wait: default {DEFAULT_TIMEOUT:g}s)",
+        )
+        parser.add_argument(
+            "--poll-interval",
+            type=duration_arg,
+            metavar="DUR",
+            help=f"longest wait between two status reads (default {DEFAULT_POLL_INTERVAL:g}s)",
+        )
+        parser.add_argument(
+            "--abort-on-exit",
+            action="store_true",
+            help="abort the executions the gate started when it times out or is interrupted",
+        )
+
+    @classmethod
+    def from_argparse(cls, args: argparse.Namespace) -> WaitSettings:
+        return cls(args.timeout, args.poll_interval, args.abort_on_exit)
+
+
+# ---- reports --------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportSettings:
+    junit: Optional[str] = DEFAULT_JUNIT
+    json: Optional[str] = None  # a path, or "-" for standard output
+    dotenv: Optional[str] = None
+    output: str = "text"  # text, or json: the JSON summary on stdout, every log line on stderr
+
+    @staticmethod
+    def register_argparse_arguments(parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("reports")
+        group.add_argument(
+            "--junit",
+            default=DEFAULT_JUNIT,
+            metavar="PATH",
+            help=f"JUnit XML report, written on every path (default {DEFAULT_JUNIT})",
+        )
+        group.add_argument(
+            "--json", metavar="PATH", help="machine-readable JSON summary ('-' for stdout)"
+        )
+        group.add_argument(
+            "--dotenv",
+            metavar="PATH",
+            help="KEY=VALUE file of execution ids and URLs (GitLab dotenv)",
+        )
+        group.add_argument(
+            "--output",
+            "-o",
+            choices=("text", "json"),
+            default="text",
+            help="json: print the JSON summary on stdout (all other output goes to stderr)",
+        )
+
+    @classmethod
+    def from_argparse(cls, args: argparse.Namespace) -> ReportSettings:
+        if args.junit == "-":
+            raise UsageError(
+                "--junit - is not supported: the JUnit report goes to a file a CI system "
+                "collects (use --json - or -o json for a summary on stdout)"
+            )
+        return cls(args.junit, args.json, args.dotenv, args.output)

@@ -8,9 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness_gate.commands import common
+from harness_gate.commands import annotate
+from harness_gate.errors import UsageError
+from harness_gate.model import RunResult
+from harness_gate.settings import ConnectionFlags, ReportSettings, WaitSettings
 
 DEMO_TIME_SCALE = 60.0  # a minute of the fixture's deployments passes in a second
+DEMO_MAX_RPM = 120  # the emulator runs without a rate limit; still pace like a client would
+DEMO_POLL_INTERVAL = 1.0
 
 
 def register(subparsers: Any) -> None:
@@ -30,49 +35,44 @@ def register(subparsers: Any) -> None:
         default=DEMO_TIME_SCALE,
         help=f"emulator seconds per real second (default {DEMO_TIME_SCALE:g})",
     )
-    common.add_report_arguments(parser)
+    ReportSettings.register_argparse_arguments(parser)
     parser.add_argument("--verbose", "-v", action="store_true", help="log every HTTP exchange")
-    parser.set_defaults(func=run)
+    annotate(parser, "demo")
+    parser.set_defaults(func=main)
 
 
 def example_spec() -> str:
     return str(Path(__file__).resolve().parent.parent / "examples" / "demo.yaml")
 
 
-def run(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace) -> RunResult:
+    return demo(
+        args.spec or example_spec(),
+        args.time_scale,
+        ReportSettings.from_argparse(args),
+        args.verbose,
+    )
+
+
+def demo(spec: str, time_scale: float, reports: ReportSettings, verbose: bool) -> RunResult:
     try:
         from harness_gate.emulator import Emulator
     except ImportError:
-        print(
-            "harness-gate: the demo needs the emulator extra: pip install 'harness-gate[emulator]'",
-            file=sys.stderr,
-        )
-        return 2
-    from harness_gate.commands.run import execute_run
+        raise UsageError(
+            "the demo needs the emulator extra: pip install 'harness-gate[emulator]'"
+        ) from None
+    from harness_gate.run import RunOptions, run_spec
 
-    spec = args.spec or example_spec()
-    with Emulator(time_scale=args.time_scale, rate_limit=None) as emulator:
+    with Emulator(time_scale=time_scale, rate_limit=None) as emulator:
         print(f"harness-gate demo: Harness emulator at {emulator.endpoint}", file=sys.stderr)
         print(f"harness-gate demo: running {spec}", file=sys.stderr)
         environ = dict(os.environ)
         environ.update(emulator.env())
         environ.pop("HARNESS_API_KEY_FILE", None)
-        run_args = argparse.Namespace(
+        options = RunOptions(
             spec=spec,
-            only=[],
-            timeout=None,
-            poll_interval=1.0,
-            abort_on_exit=False,
-            no_wait=False,
-            junit=args.junit,
-            json=args.json,
-            dotenv=args.dotenv,
-            endpoint=None,
-            account_id=None,
-            ca_bundle=None,
-            allow_http=False,
-            max_rpm=120,
-            request_timeout=None,
-            verbose=args.verbose,
+            wait=WaitSettings(poll_interval=DEMO_POLL_INTERVAL),
+            reports=reports,
+            connection=ConnectionFlags(max_rpm=DEMO_MAX_RPM, verbose=verbose),
         )
-        return execute_run(run_args, environ)
+        return run_spec(options, environ)

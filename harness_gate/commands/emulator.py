@@ -9,7 +9,9 @@ import sys
 import threading
 from typing import Any, Optional
 
-from harness_gate.commands import common
+from harness_gate.errors import UsageError
+from harness_gate.model import RunResult
+from harness_gate.settings import positive_int
 
 INSTALL_HINT = "harness-gate emulator needs graphql-core: pip install 'harness-gate[emulator]'"
 
@@ -57,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     limits = parser.add_mutually_exclusive_group()
     limits.add_argument(
         "--rate-limit",
-        type=common.positive_int,
+        type=positive_int,
         default=30,
         metavar="N",
         help="GraphQL calls per minute per account, as a paid account (default 30)",
@@ -80,15 +82,14 @@ def register(subparsers: Any) -> None:
         ),
     )
     add_arguments(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=main)
 
 
-def run(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace) -> RunResult:
     try:
         import graphql  # noqa: F401 - only to tell a missing extra from other import errors
     except ImportError:
-        print(INSTALL_HINT, file=sys.stderr)
-        return 2
+        raise UsageError(INSTALL_HINT) from None
     from harness_gate.emulator import Emulator, FixtureError
 
     rate_limit: Optional[int] = None if getattr(args, "no_rate_limit", False) else args.rate_limit
@@ -102,14 +103,11 @@ def run(args: argparse.Namespace) -> int:
         )
         emulator.start()
     except FixtureError as e:
-        print(f"harness-gate emulator: {e}", file=sys.stderr)
-        return 2
+        raise UsageError(f"emulator: {e}") from None
     except OSError as e:
-        print(
-            f"harness-gate emulator: cannot listen on {args.host}:{args.port}: {e.strerror or e}",
-            file=sys.stderr,
-        )
-        return 2
+        raise UsageError(
+            f"emulator: cannot listen on {args.host}:{args.port}: {e.strerror or e}"
+        ) from None
 
     stop = threading.Event()
 
@@ -134,15 +132,4 @@ def run(args: argparse.Namespace) -> int:
         emulator.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return 0
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    """`python -m harness_gate.commands.emulator`, usable before the main CLI wires it in."""
-    parser = argparse.ArgumentParser(prog="harness-gate emulator")
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return RunResult(command="emulator", spec_path=None, deployments=[])

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import time
 from typing import Any
 
-from harness_gate.commands import common
+from harness_gate.commands import add_only_argument, add_spec_argument, annotate, only_names
+from harness_gate.model import RunResult
+from harness_gate.settings import ConnectionFlags
 
 
 def register(subparsers: Any) -> None:
@@ -16,58 +16,23 @@ def register(subparsers: Any) -> None:
         "plan",
         help="online dry run: resolve and check, start nothing",
         description=(
-            "Resolve names, check variables and artifacts against what each pipeline or "
-            "workflow declares, and print the startExecution input that `run` would send. "
-            "Nothing is started."
+            "Resolve names, check variables, artifacts and Helm charts against what each "
+            "pipeline or workflow declares, and print what `run` would send. Nothing is started."
         ),
     )
-    parser.add_argument("spec", help="the YAML deployment spec")
-    common.add_only_argument(parser)
-    common.add_connection_arguments(parser)
-    common.annotate(parser)
-    parser.set_defaults(func=run)
+    add_spec_argument(parser)
+    add_only_argument(parser)
+    ConnectionFlags.register_argparse_arguments(parser)
+    annotate(parser, "plan")
+    parser.set_defaults(func=main)
 
 
-def run(args: argparse.Namespace) -> int:
-    from harness_gate.ci_env import default_notes
-    from harness_gate.console import Console
-    from harness_gate.errors import GateError
-    from harness_gate.resolve import resolve
-    from harness_gate.spec import load_spec, select_deployments
-    from harness_gate.stopper import Stopped, Stopper
+def main(args: argparse.Namespace) -> RunResult:
+    from harness_gate.plan import PlanOptions, plan_spec
 
-    console = Console(verbose=args.verbose)
-    stopper = Stopper()
-    restore = stopper.install()
-    try:
-        spec = select_deployments(load_spec(args.spec, os.environ), args.only or [])
-        settings = common.settings_from(args, os.environ)
-        client = common.make_client(settings, console, stopper)
-        resolution = resolve(
-            client, spec.deployments, deadline=time.monotonic() + 300, console=console
-        )
-    except GateError as exc:
-        console.line(f"error: {exc}")
-        return exc.exit_code
-    except Stopped:
-        return 128 + (stopper.signum or 2)
-    finally:
-        restore()
-    notes = spec.notes or default_notes(os.environ)
-    for r in resolution.resolved:
-        d = r.deployment
-        start = r.start_input(d.notes or notes, "<set per run>")
-        print(
-            f"{d.name}: would start {d.entity_type} {d.entity_name!r} ({r.entity_id}) "
-            f"in {d.application!r} ({r.application_id})"
-        )
-        for warning in r.warnings:
-            print(f"  warning: {warning}")
-        print(
-            "  startExecution input: "
-            + json.dumps(start, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-        )
-    for name, why in resolution.failures.items():
-        print(f"{name}: cannot start: {why}")
-    print(f"{resolution.requests} request(s) sent; nothing was started")
-    return 0 if resolution.ok else 3
+    lines: list[str] = []
+    options = PlanOptions(args.spec, only_names(args.only), ConnectionFlags.from_argparse(args))
+    result = plan_spec(options, os.environ, out=lines)
+    for line in lines:
+        print(line)
+    return result

@@ -8,8 +8,8 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from harness_gate.errors import ExitCode
-from harness_gate.model import TERMINAL_STATUSES, DeploymentResult, Outcome, RunResult
+from harness_gate.exit_codes import outcome_word
+from harness_gate.model import DeploymentResult, Outcome, RunResult
 
 MESSAGE_LIMIT = 200  # one-line messages: what CI headlines show without wrapping
 BODY_LIMIT = 8000  # Harness CI renders 8,000 characters per field; GitLab and Jenkins cope too
@@ -97,14 +97,8 @@ def iso_utc(moment: Optional[datetime]) -> Optional[str]:
 
 
 def overall_outcome(exit_code: int) -> str:
-    """The run's outcome word for an exit code (see harness_gate.errors.ExitCode)."""
-    if exit_code == ExitCode.SUCCESS:
-        return "success"
-    if exit_code == ExitCode.DEPLOYMENT_FAILED:
-        return "failure"
-    if exit_code == ExitCode.TIMEOUT:
-        return "timeout"
-    return "error"  # usage, resolution, Harness unreachable, 128+N interrupts, anything new
+    """The run's outcome word for an exit code (the contract lives in exit_codes.py)."""
+    return outcome_word(exit_code)
 
 
 def effective_outcome(result: RunResult, deployment: DeploymentResult) -> Outcome:
@@ -121,7 +115,7 @@ def is_interrupted(result: RunResult, deployment: DeploymentResult) -> bool:
     """Whether the interrupt, not Harness, ended this deployment's error."""
     if result.interrupted_by is None or deployment.outcome not in (Outcome.ERROR, None):
         return False
-    return deployment.status not in TERMINAL_STATUSES
+    return not deployment.terminal
 
 
 def entity_label(deployment: DeploymentResult) -> str:

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from typing import Optional, Protocol
 from urllib.parse import quote
 
+from harness_gate.ci_env import GITHUB, detect_ci
 from harness_gate.durations import format_duration
-from harness_gate.fileio import StrPath, atomic_write_text
+from harness_gate.fileio import StrPath, write_report_text
 from harness_gate.model import DeploymentResult, Outcome, RunResult
+from harness_gate.redact import scrub
 from harness_gate.report._common import (
     deployment_message,
     dumps_json,
@@ -47,9 +49,6 @@ class TextSink(Protocol):
     def write(self, text: str, /) -> object: ...
 
 
-GITHUB = "github"
-GITLAB = "gitlab"
-
 # GitLab rejects the whole dotenv artifact (and the upload fails) past its plan's limits:
 # 20 variables on the oldest plans, 50 on gitlab.com Free; the file must stay under 5 KiB.
 DOTENV_MAX_VARIABLES = 20
@@ -63,15 +62,6 @@ _FAILED_WORDS = {
     Outcome.TIMEOUT: "timed out",
     Outcome.ERROR: "error",
 }
-
-
-def detect_ci(environ: Mapping[str, str]) -> Optional[str]:
-    """The CI system running us (GitHub Actions or GitLab CI), from variables each always sets."""
-    if environ.get("GITHUB_ACTIONS") == "true":
-        return GITHUB
-    if environ.get("GITLAB_CI") == "true":
-        return GITLAB
-    return None
 
 
 # --- GitHub Actions -------------------------------------------------------------------------
@@ -230,7 +220,7 @@ def _heredoc(name: str, value: str) -> str:
 
 def _append(path: str, text: str, *, separate: bool = False) -> None:
     """Append text in one write, on a line of its own even if the file lacks a final newline."""
-    data = text.encode("utf-8")
+    data = scrub(text).encode("utf-8")
     with open(path, "a+b") as handle:
         size = handle.seek(0, os.SEEK_END)
         if size:
@@ -321,7 +311,7 @@ def write_dotenv(
 ) -> list[str]:
     """Write the GitLab dotenv report atomically; returns warnings (see render_dotenv)."""
     text, warnings = render_dotenv(result, max_variables=max_variables)
-    atomic_write_text(path, text)
+    write_report_text(path, text)
     return warnings
 
 

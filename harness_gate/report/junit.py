@@ -14,8 +14,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Optional
 
-from harness_gate.fileio import StrPath, atomic_write_text
-from harness_gate.model import TERMINAL_STATUSES, DeploymentResult, Outcome, RunResult
+from harness_gate.fileio import StrPath, write_report_text
+from harness_gate.model import DeploymentResult, Outcome, RunResult
 from harness_gate.report._common import (
     as_utc,
     bound,
@@ -94,7 +94,7 @@ def render_junit(result: RunResult, *, hostname: Optional[str] = None) -> str:
 
 def write_junit(result: RunResult, path: StrPath, *, hostname: Optional[str] = None) -> None:
     """Render and write the report atomically (parent directories are created)."""
-    atomic_write_text(path, render_junit(result, hostname=hostname))
+    write_report_text(path, render_junit(result, hostname=hostname))
 
 
 def suite_name(result: RunResult) -> str:
@@ -218,7 +218,7 @@ def _timeline(result: RunResult, deployment: DeploymentResult) -> str:
     lines.append(f"execution id: {one_line(deployment.execution_id) or '(not started)'}")
     if deployment.url:
         lines.append(f"execution url: {one_line(deployment.url, None)}")
-    if result.no_wait and deployment.started and deployment.status not in TERMINAL_STATUSES:
+    if result.no_wait and deployment.started and not deployment.terminal:
         lines.append("not waited for (--no-wait)")
     return bound("\n".join(lines))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from harness_gate.fileio import StrPath, atomic_write_text
+from harness_gate.fileio import StrPath, write_report_text
 from harness_gate.model import DeploymentResult, RunResult
 from harness_gate.report._common import (
     deployment_message,
@@ -39,7 +39,7 @@ def render_json(result: RunResult) -> str:
 
 
 def write_json(result: RunResult, path: StrPath) -> None:
-    atomic_write_text(path, render_json(result))
+    write_report_text(path, render_json(result))
 
 
 def _deployment(result: RunResult, deployment: DeploymentResult) -> dict[str, Any]:

@@ -100,10 +100,11 @@ def test_lost_start_is_adopted_not_resent(ws: Workspace) -> None:
 
 def test_unprocessed_start_is_resent_once_lookups_agree(ws: Workspace) -> None:
     ws.emulator.add_fault("drop", match="startExecution", count=1)
-    run = ws.gate("run", str(ws.spec(SPEC)))
+    run = ws.gate("run", str(ws.spec(SPEC)), "--request-timeout", "0.5s")
     assert run.code == 0, run.stderr
     operations = [r["operation"] for r in graphql_requests(ws.emulator)]
     assert operations.count("StartExecutions") == 2
+    # Prompt lookups, then one after the server's worst-case start time has passed.
     assert operations.count("FindStartedExecutions") == 3
     # the re-send comes only after every lookup
     last_lookup = max(i for i, op in enumerate(operations) if op == "FindStartedExecutions")

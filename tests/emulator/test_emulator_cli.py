@@ -18,7 +18,7 @@ from harness_gate.commands import emulator as command
 
 def _spawn(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "harness_gate.commands.emulator", *args],
+        [sys.executable, "-m", "harness_gate", "emulator", *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -1,0 +1,324 @@
+"""The gate loop: start what is ready, read what runs, expire deadlines, stop on request.
+
+It drives a platform (platforms/base.py) and never reads a platform's words: a Starter
+starts exactly once, the PollScheduler says when to read, `interpret` says what a read
+means, and this loop records outcomes and leaves one for every deployment.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from harness_gate.console import Console
+from harness_gate.durations import format_duration
+from harness_gate.errors import FatalError
+from harness_gate.gate.poller import Poller
+from harness_gate.gate.scheduler import MIN_POLL_INTERVAL, PollScheduler
+from harness_gate.gate.starter import Starter
+from harness_gate.gate.tracked import Deadline, State, Tracked
+from harness_gate.model import Outcome, utcnow
+from harness_gate.platforms.base import Platform, Snapshot
+from harness_gate.stopper import Stopped, Stopper
+
+HEARTBEAT = 30.0  # CI systems kill jobs that stay silent; well inside their usual limits
+ABORT_TIME = 3.5  # all aborts on a stop together, so the gate exits within 5 s
+
+
+@dataclass
+class WatchOptions:
+    parallel: bool
+    poll_max: float
+    min_interval: float = MIN_POLL_INTERVAL
+    no_wait: bool = False
+    run_deadline: Optional[Deadline] = None  # from --timeout
+
+
+class Gate:
+    def __init__(
+        self,
+        platform: Platform,
+        console: Console,
+        stopper: Stopper,
+        options: WatchOptions,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.platform = platform
+        self.console = console
+        self.stopper = stopper
+        self.options = options
+        self.clock = clock
+        self.run_id = uuid.uuid4().hex[:12]
+        self.items: list[Tracked] = []
+        self.scheduler = PollScheduler(
+            platform.budget, clock, poll_max=options.poll_max, min_interval=options.min_interval
+        )
+        self.starter = Starter(self)
+        self.poller = Poller(self)
+        self.last_output = clock()
+        self.fatal: Optional[FatalError] = None
+
+    # ---- public -----------------------------------------------------------------------
+
+    def run(self, items: Sequence[Tracked]) -> None:
+        self.items = list(items)
+        for index, item in enumerate(self.items):
+            if not item.marker:
+                item.marker = f"[harness-gate {self.run_id}-{index} {item.name}]"
+        try:
+            self._loop()
+        except Stopped:
+            self._on_stop()
+        except FatalError as exc:
+            # Auth rejected mid-run: nothing more can be learned.
+            self.fatal = exc
+            self._finish_all(Outcome.ERROR, f"could not talk to Harness: {exc}")
+
+    # ---- the loop -----------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while True:
+            self.stopper.check()
+            now = self.clock()
+            self._expire(now)
+            self._skip_blocked()
+            ready = self._ready()
+            active = self.active()
+            self.scheduler.starts_waiting = bool(ready)
+            if not active and not ready:
+                for t in self.items:
+                    if t.state is State.PENDING:
+                        # Nothing active and nothing startable: the spec loader rejects
+                        # cycles, so whatever is left is blocked.
+                        self.skip(t, "not started: its dependencies did not complete")
+                return
+            if self.options.no_wait and not ready:
+                for t in active:
+                    self.finish(t, Outcome.SUCCESS, "started (--no-wait: not waited for)")
+                return
+            waiting = active and not self.options.no_wait
+            if waiting and self.scheduler.due(now):
+                self.poller.poll(active)
+                continue
+            # A start goes only where it does not push the next status read back: starts
+            # and reads alternate while both are due, so finished runs are still noticed.
+            if ready and (not waiting or self.scheduler.start_fits()):
+                had_active = bool(active)
+                self.starter.start(ready[: max(1, self.platform.start_batch)])
+                self.scheduler.after_start(had_active, self.deadlines())
+                continue
+            wake = min(
+                self.scheduler.next_poll if waiting else float("inf"),
+                min(self.deadlines(), default=float("inf")),
+                self.last_output + HEARTBEAT,
+            )
+            self.sleep(max(0.0, wake - now))
+            self.heartbeat_if_due(self.clock())
+
+    def active(self) -> list[Tracked]:
+        return [t for t in self.items if t.state is State.ACTIVE]
+
+    def deadlines(self) -> list[float]:
+        found = [t.deadline.at for t in self.active() if t.deadline is not None]
+        if self.options.run_deadline is not None:
+            found.append(self.options.run_deadline.at)
+        return found
+
+    def sleep(self, seconds: float) -> None:
+        if self.stopper.wait(seconds):
+            self.stopper.check()
+
+    def start_deadline(self, batch: Sequence[Tracked]) -> float:
+        limits = [self.clock() + t.timeout for t in batch]
+        if self.options.run_deadline is not None:
+            limits.append(self.options.run_deadline.at)
+        return min(limits)
+
+    def _expire(self, now: float) -> None:
+        run = self.options.run_deadline
+        run_over = run is not None and now >= run.at
+        for t in self.items:
+            if t.state is State.ACTIVE and t.deadline is not None and now >= t.deadline.at:
+                self._timed_out(t, t.deadline)
+            elif t.state is State.ACTIVE and run_over and run is not None:
+                self._timed_out(t, run)
+            elif t.state is State.PENDING and run_over:
+                self.skip(t, "not started: the run's --timeout passed first")
+
+    def _timed_out(self, t: Tracked, deadline: Deadline) -> None:
+        status = t.result.status or "not started yet (no status)"
+        if t.poll_error:
+            # The platform retries a read until the deadline: this one failed all the way.
+            message = f"status reads kept failing until the deadline: {t.poll_error}"
+            self.finish(t, Outcome.ERROR, message)
+            t.result.details.append(f"last status read error: {t.poll_error}")
+        elif t.not_found_reads and t.result.status is None:
+            message = f"Harness never showed execution {t.result.execution_id} before the deadline"
+            self.finish(t, Outcome.ERROR, message)
+        else:
+            began = t.sent_at or (deadline.at - deadline.seconds)
+            waited = format_duration(self.clock() - began)
+            self.finish(
+                t,
+                Outcome.TIMEOUT,
+                f"still {status} after {waited}: {deadline.describe()} passed",
+            )
+        if t.abort_on_exit:
+            self.abort([t])
+        else:
+            t.result.details.append(
+                "the execution was left running in Harness (no abort requested)"
+            )
+
+    def _skip_blocked(self) -> None:
+        failed = {
+            t.name
+            for t in self.items
+            if t.state is State.DONE and t.result.outcome not in (Outcome.SUCCESS, Outcome.SKIPPED)
+        }
+        if not failed:
+            return
+        if not self.options.parallel:
+            first = next(t for t in self.items if t.name in failed)
+            for t in self.items:
+                if t.state is State.PENDING:
+                    self.skip(t, f"not started: {first.name} did not succeed")
+            return
+        changed = True
+        while changed:  # a skipped deployment blocks its own dependents in turn
+            changed = False
+            for t in self.items:
+                blocked = [n for n in t.needs if n in failed]
+                if t.state is State.PENDING and blocked:
+                    self.skip(t, f"not started: needs {', '.join(blocked)}, which did not succeed")
+                    failed.add(t.name)
+                    changed = True
+
+    def _ready(self) -> list[Tracked]:
+        done_ok = {
+            t.name
+            for t in self.items
+            if t.state is State.DONE and t.result.outcome in (Outcome.SUCCESS, Outcome.SKIPPED)
+        }
+        if not self.options.parallel:
+            if any(t.state in (State.ACTIVE, State.STARTING) for t in self.items):
+                return []
+            nxt = next((t for t in self.items if t.state is State.PENDING), None)
+            return [nxt] if nxt is not None else []
+        return [
+            t for t in self.items if t.state is State.PENDING and all(n in done_ok for n in t.needs)
+        ]
+
+    # ---- recording -------------------------------------------------------------------------
+
+    def adopt(self, t: Tracked, snapshot: Snapshot, how: str) -> None:
+        """An execution exists for this deployment: watch it from now on."""
+        t.state = State.ACTIVE
+        t.deadline = Deadline(self.clock() + t.timeout, t.timeout, "timeout")
+        run = self.options.run_deadline
+        if run is not None and run.at < t.deadline.at:
+            t.deadline = run
+        r = t.result
+        r.execution_id = snapshot.execution_id
+        r.url = snapshot.url or r.url
+        r.record(None, f"{how}: execution {r.execution_id}")
+        self.say(f"{t.name}: {how}: execution {r.execution_id} {r.url or ''}".rstrip())
+        self.poller.apply(t, snapshot, announce=False)
+
+    def finish(self, t: Tracked, outcome: Outcome, message: str) -> None:
+        t.state = State.DONE
+        t.result.outcome = outcome
+        t.result.message = message
+        if t.result.gate_ended_at is None:
+            t.result.gate_ended_at = utcnow()
+        word = {Outcome.SUCCESS: "succeeded"}.get(outcome, outcome.value)
+        status = t.result.status if t.result.terminal else None
+        self.say(
+            f"{t.name}: {word}"
+            + (f" ({status})" if status else "")
+            + (f": {message}" if message else "")
+        )
+
+    def skip(self, t: Tracked, message: str) -> None:
+        t.state = State.DONE
+        t.result.outcome = Outcome.SKIPPED
+        t.result.message = message
+        self.say(f"{t.name}: {message}")
+
+    def _finish_all(self, outcome: Outcome, message: str) -> None:
+        for t in self.items:
+            if t.state in (State.ACTIVE, State.STARTING):
+                self.finish(t, outcome, message)
+            elif t.state is State.PENDING:
+                self.skip(t, f"not started: {message}")
+
+    def _on_stop(self) -> None:
+        name = self.stopper.signame or "a stop request"
+        self.say(f"{name} received: stopping")
+        self.abort([t for t in self.active() if t.abort_on_exit])
+        for t in self.items:
+            if t.state is State.ACTIVE:
+                left = (
+                    t.result.abort_result
+                    or "the execution was left running in Harness (no abort requested)"
+                )
+                t.result.details.append(left)
+                self.finish(
+                    t, Outcome.ERROR, f"interrupted by {name} while {t.result.status or 'starting'}"
+                )
+            elif t.state is State.STARTING:
+                t.result.details.append(
+                    f"the start may have reached Harness: look for notes containing {t.marker!r}"
+                )
+                self.finish(t, Outcome.ERROR, f"interrupted by {name} while starting")
+            elif t.state is State.PENDING:
+                self.skip(t, f"not started: interrupted by {name}")
+
+    def abort(self, targets: Sequence[Tracked]) -> None:
+        """Abort executions in parallel, all within ABORT_TIME."""
+        targets = [t for t in targets if t.result.execution_id]
+        if not targets:
+            return
+
+        def work(t: Tracked) -> None:
+            outcome = self.platform.abort(t.ref, ABORT_TIME - 0.5)
+            t.result.abort_result = outcome.message
+
+        threads = [threading.Thread(target=work, args=(t,), daemon=True) for t in targets]
+        for thread in threads:
+            thread.start()
+        end = time.monotonic() + ABORT_TIME
+        for thread in threads:
+            thread.join(max(0.0, end - time.monotonic()))
+        for t in targets:
+            if t.result.abort_result is None:
+                t.result.abort_result = "abort not confirmed: Harness did not answer in time"
+            t.result.details.append(t.result.abort_result)
+            self.say(f"{t.name}: {t.result.abort_result}")
+
+    # ---- output ---------------------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        self.console.line(text)
+        self.last_output = self.clock()
+
+    def heartbeat_if_due(self, now: float) -> None:
+        if now - self.last_output < HEARTBEAT:
+            return
+        parts = []
+        for t in self.active():
+            status = t.result.status or "preparing"
+            if t.halted_since is not None and t.phase is not None:
+                waited = format_duration(now - t.halted_since)
+                status += f" ({t.phase.value} for {waited})"
+            parts.append(f"{t.name} {status}")
+        if parts:
+            self.say(
+                f"still waiting on {len(parts)}: " + "; ".join(parts) + f" (next status read in "
+                f"{format_duration(max(0.0, self.scheduler.next_poll - now))})"
+            )

@@ -1,0 +1,195 @@
+"""FirstGen GraphQL over the shared transport: one POST per batch, Harness's answers mapped
+to results, retries and errors; and the one REST call, abort."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Optional
+
+import requests
+
+from harness_gate.errors import AuthError, HarnessError, HarnessUnavailable, RefusedError
+from harness_gate.platforms.base import AbortOutcome
+from harness_gate.platforms.firstgen.documents import Batch, GraphQLResult
+from harness_gate.transport import (
+    RETRYABLE_STATUSES,
+    Reply,
+    Transient,
+    Transport,
+    describe_transport_error,
+    plain_message,
+)
+
+MUTATION_TIME_SHARE = 0.1  # extra read time per aliased mutation, as a share of the timeout
+PLAIN_500_TRIES = 4  # three retries
+
+
+class GraphQLClient:
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.settings = transport.settings
+
+    def run(
+        self,
+        batch: Batch[Any],
+        *,
+        purpose: str,
+        deadline: float,
+        read_timeout: Optional[float] = None,
+    ) -> GraphQLResult:
+        """A query is retried until the deadline; a mutation is never re-sent once it may
+        have reached Harness (transport.OutcomeUnknown)."""
+        mutation = batch.operation == "mutation"
+        if mutation and read_timeout is None:
+            # Harness runs aliased mutations one after another: allow each its time.
+            read_timeout = self.settings.request_timeout * (
+                1 + MUTATION_TIME_SHARE * len(batch.items)
+            )
+        body = json.dumps(
+            {
+                "query": batch.document,
+                "variables": batch.variables,
+                "operationName": batch.name,
+            }
+        )
+
+        def attempt() -> GraphQLResult:
+            reply = self.transport.send(
+                "POST",
+                self.settings.graphql_url,
+                purpose=purpose,
+                deadline=deadline,
+                params={"accountId": self.settings.account_id},
+                body=body,
+                read_timeout=read_timeout,
+            )
+            return self._interpret(reply, purpose)
+
+        return self.transport.call(
+            attempt, purpose=purpose, deadline=deadline, idempotent=not mutation
+        )
+
+    def _interpret(self, reply: Reply, purpose: str) -> GraphQLResult:
+        status, text = reply.status, reply.text
+        payload = _parse_json(text)
+        if status == 429:
+            raise Transient(
+                "HTTP 429 " + harness_message(payload, text),
+                processed_maybe=False,
+                rate_limited=True,
+            )
+        if status in RETRYABLE_STATUSES:
+            # The GraphQL resource answers an exception in its handler with a plain-text 500:
+            # a few tries, then it is Harness's answer. A proxy's 502/503/504 is worth waiting out.
+            plain_500 = status == 500 and payload is None
+            raise Transient(
+                f"HTTP {status} {harness_message(payload, text)}",
+                processed_maybe=True,
+                max_tries=PLAIN_500_TRIES if plain_500 else None,
+            )
+        if status in (401, 403):
+            raise AuthError(
+                f"{purpose}: Harness rejected the credentials (HTTP {status}): "
+                f"{harness_message(payload, text)}; check HARNESS_API_KEY and HARNESS_ACCOUNT_ID"
+            )
+        if status == 404:
+            raise HarnessUnavailable(
+                f"{purpose}: HTTP 404 from {self.settings.graphql_url}: "
+                f"{harness_message(payload, text)}; HARNESS_ENDPOINT should be the Harness base "
+                "URL (https://app.harness.io/gateway, or your own host's /gateway) or the "
+                "full GraphQL URL ending in /api/graphql"
+            )
+        if status != 200:
+            raise HarnessError(f"{purpose}: HTTP {status}: {harness_message(payload, text)}")
+        if not isinstance(payload, dict):
+            raise Transient("the response body is not JSON", processed_maybe=True)
+        errors = payload.get("errors")
+        error_list = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+        data = payload.get("data")
+        if "data" not in payload or not isinstance(data, dict):
+            if error_list:
+                messages = [str(e.get("message", "")) for e in error_list]
+                raise RefusedError(
+                    f"{purpose}: Harness refused the request: {messages[0]}", messages
+                )
+            raise Transient("the response has neither data nor errors", processed_maybe=True)
+        return GraphQLResult(data=data, errors=error_list)
+
+    # ---- REST abort ------------------------------------------------------------------------
+
+    def abort(self, execution_id: str, application_id: str, timeout: float) -> AbortOutcome:
+        """The real server's abort: PUT /api/executions/{id} with ABORT_ALL (REST, not GraphQL).
+
+        Retried on transient failures while `timeout` lasts (a second abort of the same run is
+        harmless: Harness answers "already been aborted"). Uses its own session: on interrupt
+        a status read may still be in flight on the main one.
+        """
+        url = self.settings.url(f"api/executions/{execution_id}")
+        params = {"appId": application_id, "accountId": self.settings.account_id}
+        end = time.monotonic() + timeout
+        session = self.transport.new_session()
+        outcome = AbortOutcome(False, "abort not sent")
+        try:
+            attempt = 0
+            while True:
+                attempt += 1
+                left = end - time.monotonic()
+                if left <= 0:
+                    return outcome
+                outcome, transient = self._abort_once(session, url, params, left)
+                pause = min(self.transport.retry_base * attempt, 1.0)
+                if not transient or time.monotonic() + pause >= end:
+                    return outcome
+                self.transport.console.line(f"abort {execution_id}: {outcome.message}; retrying")
+                time.sleep(pause)
+        finally:
+            session.close()
+
+    def _abort_once(
+        self, session: requests.Session, url: str, params: dict[str, str], timeout: float
+    ) -> tuple[AbortOutcome, bool]:
+        try:
+            reply = self.transport.send_once_direct(
+                session,
+                "PUT",
+                url,
+                timeout=timeout,
+                params=params,
+                json_body={"executionInterruptType": "ABORT_ALL"},
+            )
+        except requests.exceptions.RequestException as exc:
+            reason = describe_transport_error(exc)[0]
+            return AbortOutcome(False, f"abort not confirmed: {reason}"), True
+        payload = _parse_json(reply.text)
+        message = harness_message(payload, reply.text)
+        if reply.status == 200 and isinstance(payload, dict):
+            return AbortOutcome(True, "abort accepted by Harness"), False
+        if "already been aborted" in message:
+            return AbortOutcome(True, f"abort accepted by Harness ({message})"), False
+        if "already completed" in message:
+            return AbortOutcome(True, f"nothing to abort: {message}"), False
+        # A 200 that is not Harness's JSON envelope did not come from Harness: try again.
+        transient = reply.status in RETRYABLE_STATUSES or payload is None
+        return AbortOutcome(False, f"abort refused (HTTP {reply.status}): {message}"), transient
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def harness_message(payload: Any, text: str) -> str:
+    """Harness answers in three shapes: GraphQL errors, a REST envelope, or plain text/HTML."""
+    if isinstance(payload, dict):
+        errors = payload.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("message", "")).strip() or "(no message)"
+        messages = payload.get("responseMessages")
+        if isinstance(messages, list) and messages and isinstance(messages[0], dict):
+            return str(messages[0].get("message", "")).strip() or "(no message)"
+    if isinstance(payload, str):
+        return payload[:200]
+    return plain_message(text)
