@@ -23,8 +23,20 @@ Event = tuple[float, Optional[str]]
 @dataclass
 class Decision:
     at: float
-    action: str  # approve | reject
+    action: str  # approve | reject | resume (runtime inputs given)
     comments: Optional[str] = None
+
+
+@dataclass
+class InputWait:
+    """A pipeline stage paused for runtime inputs (interrupt PAUSE_FOR_INPUTS)."""
+
+    since: float
+    until: float  # resumed, timed out or aborted
+    resolution: str  # resume | expire | defaults | abort
+
+    def pending(self, t: float) -> bool:
+        return self.since <= t < self.until
 
 
 @dataclass
@@ -71,7 +83,22 @@ class Track:
 class StageRun:
     stage: Stage
     child_id: Optional[str]  # the workflow execution of a workflow stage
-    track: Track  # no events: the stage was never reached
+    track: Track  # no events: the stage was never reached (or waits for inputs)
+    waiting: Optional[InputWait] = None
+
+    def status_at(self, t: float) -> Optional[str]:
+        """The stage's status; None: not reached yet."""
+        w = self.waiting
+        if w is not None and w.since <= t:
+            if t < w.until:
+                return "PAUSED"
+            if w.resolution == "expire":
+                return "EXPIRED"
+            if w.resolution == "abort":
+                return "ABORTED"
+        if not self.track.started(t):
+            return None
+        return self.track.status_at(t)
 
 
 @dataclass
@@ -104,6 +131,7 @@ class Plan:
     queued: float
     behaviour: Optional[Behaviour] = None  # a workflow
     stages: list[Stage] = field(default_factory=list)  # a pipeline
+    continue_with_defaults: bool = False  # runtime-input stages do not pause
 
 
 def child_id(execution_id: str, index: int) -> str:
@@ -112,6 +140,11 @@ def child_id(execution_id: str, index: int) -> str:
 
 def approval_id(execution_id: str, index: int) -> str:
     return derived_id("approval", execution_id, str(index))
+
+
+def inputs_id(execution_id: str, index: int) -> str:
+    """The key of a runtime-inputs resume among an execution's decisions."""
+    return derived_id("runtime-inputs", execution_id, str(index))
 
 
 def build(plan: Plan, decisions: dict[str, Decision], aborted_at: Optional[float]) -> Timeline:
@@ -185,6 +218,13 @@ def _run(
     approvals = []
     remaining = beh.duration
     t = start
+    if beh.pause is not None:
+        # A manual pause: PAUSED with no approval waiting, then RUNNING again.
+        t += beh.pause.after
+        remaining -= beh.pause.after
+        events.append((t, "PAUSED"))
+        t += beh.pause.resume_after
+        events.append((t, "RUNNING"))
     if beh.approval is not None:
         spec = beh.approval
         t += spec.after
@@ -237,9 +277,25 @@ def _pipeline(
             cursor = when
             continue
         assert stage.behaviour is not None
+        waiting: Optional[InputWait] = None
+        if stage.runtime_variables and not plan.continue_with_defaults:
+            resume = decisions.get(inputs_id(plan.execution_id, i))
+            events.append((cursor, "PAUSED"))
+            if resume is not None:
+                waiting = InputWait(cursor, resume.at, "resume")
+            elif stage.runtime_action == "CONTINUE_WITH_DEFAULTS":
+                waiting = InputWait(cursor, cursor + stage.runtime_timeout, "defaults")
+            else:
+                waiting = InputWait(cursor, cursor + stage.runtime_timeout, "expire")
+            cursor = waiting.until
+            if waiting.resolution == "expire":
+                stages.append(StageRun(stage, None, Track(), waiting))
+                final = "EXPIRED"
+                continue
+            events.append((cursor, "RUNNING"))
         child = child_id(plan.execution_id, i)
         run = _run(stage.behaviour, cursor, aid, child, stage.name, decisions)
-        stages.append(StageRun(stage, child, run.track))
+        stages.append(StageRun(stage, child, run.track, waiting))
         approvals += run.approvals
         # The pipeline mirrors its running stage: PAUSED while it waits, RUNNING again after.
         events += [e for e in run.track.events[1:] if e[1] in ("PAUSED", "RUNNING")]
@@ -258,7 +314,18 @@ def _abort(tl: Timeline, at: float) -> Timeline:
         return Track(kept)
 
     top = Track([e for e in tl.track.events if e[0] <= at] + [(at, "ABORTED")])
-    stages = [replace(s, track=cut(s.track)) for s in tl.stages]
+    stages = [
+        replace(
+            s,
+            track=cut(s.track),
+            waiting=None
+            if s.waiting is None or s.waiting.since > at
+            else replace(s.waiting, until=at, resolution="abort")
+            if s.waiting.pending(at)
+            else s.waiting,
+        )
+        for s in tl.stages
+    ]
     approvals = [
         replace(a, ended=at, resolution="abort") if a.pending(at) else a
         for a in tl.approvals

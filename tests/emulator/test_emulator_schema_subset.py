@@ -123,7 +123,12 @@ def test_root_types_match(required_real_schema: GraphQLSchema) -> None:
         "executions",
         "approvalDetails",
     }
-    assert set(ours.mutation_type.fields) == {"startExecution", "approveOrRejectApprovals"}
+    assert set(ours.mutation_type.fields) == {
+        "startExecution",
+        "approveOrRejectApprovals",
+        "pipelineResumeRuntime",
+    }
+    assert "runtimeExecutionInputsToResumePipeline" in ours.query_type.fields
 
 
 def test_the_comparison_catches_differences(required_real_schema: GraphQLSchema) -> None:
