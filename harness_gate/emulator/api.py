@@ -1188,12 +1188,10 @@ def _resume_target(ctx: Context, inp: Json) -> _ResumeTarget:
 
 
 def _all_inputs(record: ExecutionRecord, inp: Json) -> list[Json]:
+    """The inputs given now, then the start's (with their value types) for the rest."""
     given = given_values(inp)
     out = [i for i in inp.get("variableInputs") or [] if i is not None]
-    for name, value in record.given.items():
-        if name not in given:
-            out.append({"name": name, "variableValue": {"type": "NAME", "value": value}})
-    return out
+    return out + [i for i in record.variable_inputs if i.get("name") not in given]
 
 
 def r_runtime_execution_inputs(
@@ -1234,6 +1232,7 @@ def r_pipeline_resume_runtime(_root: Any, info: GraphQLResolveInfo, input: Json)
     if waiting:
         record.deployments[index] = dep
         record.artifacts += probe.artifacts
+        record.variable_inputs = _all_inputs(record, input)
         for item in input.get("variableInputs") or []:
             if item is not None:
                 value = (item.get("variableValue") or {}).get("value") or ""

@@ -149,6 +149,7 @@ class ExecutionRecord:
     service_inputs: list[dict[str, Any]]
     plan: Plan
     charts: list[ChosenChart] = field(default_factory=list)
+    variable_inputs: list[dict[str, Any]] = field(default_factory=list)  # as the start sent them
     decisions: dict[str, Decision] = field(default_factory=dict)
     aborted_at: Optional[float] = None
     interrupt_id: Optional[str] = None
@@ -317,6 +318,7 @@ class State:
                 service_inputs=[_compact(s) for s in inp.get("serviceInputs") or [] if s],
                 plan=plan,
                 charts=resolved.charts,
+                variable_inputs=[_compact(v) for v in inp.get("variableInputs") or [] if v],
             )
             if self.hide_next:
                 record.hidden_reads = self.hide_next.pop(0)
