@@ -311,7 +311,7 @@ class Responder:
                 return rest_envelope(400, "GENERAL_ERROR", "WorkflowExecution")
             body = info.body if isinstance(info.body, dict) else {}
             interrupt = body.get("executionInterruptType")
-            if interrupt not in ("ABORT_ALL", "ABORT"):
+            if interrupt not in ("ABORT_ALL", "ABORT", "PAUSE_ALL", "RESUME_ALL"):
                 message = f"Invalid request: Invalid ExecutionInterrupt: {interrupt}"
                 return rest_envelope(400, "INVALID_REQUEST", message)
             if record.aborted_at is not None:
@@ -323,7 +323,12 @@ class Responder:
                 return rest_envelope(
                     400, "INVALID_REQUEST", m.already_completed(record.entity.name)
                 )
-            state.abort(record, now)
+            if interrupt == "PAUSE_ALL":
+                state.pause(record, now)
+            elif interrupt == "RESUME_ALL":
+                state.resume(record, now)
+            else:
+                state.abort(record, now)
             resource = {
                 "uuid": record.interrupt_id,
                 "appId": record.app.id,

@@ -18,7 +18,7 @@ from harness_gate.emulator.fixture import (
     derived_api_key,
 )
 from harness_gate.emulator.start import ChosenArtifact, ChosenChart, Deployment, Resolved
-from harness_gate.emulator.timeline import Decision, Plan, Timeline, build, child_id
+from harness_gate.emulator.timeline import Decision, Pause, Plan, Timeline, build, child_id
 
 FAULT_KINDS = (
     "http_429",
@@ -153,6 +153,7 @@ class ExecutionRecord:
     decisions: dict[str, Decision] = field(default_factory=dict)
     aborted_at: Optional[float] = None
     interrupt_id: Optional[str] = None
+    pauses: list[Pause] = field(default_factory=list)  # PAUSE_ALL .. RESUME_ALL
     hidden_reads: int = 0
     _timeline: Optional[Timeline] = None
 
@@ -167,7 +168,7 @@ class ExecutionRecord:
     @property
     def timeline(self) -> Timeline:
         if self._timeline is None:
-            self._timeline = build(self.plan, self.decisions, self.aborted_at)
+            self._timeline = build(self.plan, self.decisions, self.aborted_at, tuple(self.pauses))
         return self._timeline
 
     def invalidate(self) -> None:
@@ -185,11 +186,16 @@ class ExecutionRecord:
         ids = {s.id for s in deployment.needs_manifest}
         return [c for c in self.charts if c.service.id in ids]
 
+    def paused_by_hand(self, now: float) -> bool:
+        return any(p <= now and (r is None or now < r) for p, r in self.pauses)
+
     def waiting_for(self, now: float) -> Optional[str]:
         """Why a PAUSED execution waits: approval, inputs or manual; None when not paused."""
         tl = self.timeline
         if tl.status_at(now) != "PAUSED":
             return None
+        if self.paused_by_hand(now):
+            return "manual"
         if any(a.pending(now) for a in tl.approvals):
             return "approval"
         if any(s.waiting is not None and s.waiting.pending(now) for s in tl.stages):
@@ -344,6 +350,22 @@ class State:
             record.aborted_at = now
             record.interrupt_id = new_id()
             record.invalidate()
+
+    def pause(self, record: ExecutionRecord, now: float) -> None:
+        """PAUSE_ALL: the run stands still until RESUME_ALL."""
+        with self.lock:
+            if not record.paused_by_hand(now):
+                record.pauses.append((now, None))
+                record.interrupt_id = new_id()
+                record.invalidate()
+
+    def resume(self, record: ExecutionRecord, now: float) -> None:
+        """RESUME_ALL: the run goes on where it stopped."""
+        with self.lock:
+            if record.pauses and record.pauses[-1][1] is None:
+                record.pauses[-1] = (record.pauses[-1][0], now)
+                record.interrupt_id = new_id()
+                record.invalidate()
 
     def decide(self, record: ExecutionRecord, approval_id: str, decision: Decision) -> None:
         with self.lock:

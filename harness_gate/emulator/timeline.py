@@ -147,7 +147,80 @@ def inputs_id(execution_id: str, index: int) -> str:
     return derived_id("runtime-inputs", execution_id, str(index))
 
 
-def build(plan: Plan, decisions: dict[str, Decision], aborted_at: Optional[float]) -> Timeline:
+# A PAUSE_ALL interrupt: paused at, resumed at (None: still paused).
+Pause = tuple[float, Optional[float]]
+_NEVER = float("inf")
+
+
+def build(
+    plan: Plan,
+    decisions: dict[str, Decision],
+    aborted_at: Optional[float],
+    pauses: tuple[Pause, ...] = (),
+) -> Timeline:
+    """The run as planned; PAUSE_ALL..RESUME_ALL intervals push everything after them back."""
+    if pauses:
+        decisions = {k: replace(d, at=_unpaused(d.at, pauses)) for k, d in decisions.items()}
+    timeline = _build(plan, decisions)
+    if pauses:
+        timeline = _paused(timeline, pauses)
+    if aborted_at is not None and aborted_at < timeline.end:
+        timeline = _abort(timeline, aborted_at)
+    return timeline
+
+
+def _unpaused(t: float, pauses: tuple[Pause, ...]) -> float:
+    """Real emulator time -> the run's own time, which stands still while it is paused."""
+    return t - sum(min(t, _NEVER if r is None else r) - p for p, r in pauses if p < t)
+
+
+def _paused(tl: Timeline, pauses: tuple[Pause, ...]) -> Timeline:
+    starts = [(_unpaused(p, pauses), (_NEVER if r is None else r) - p) for p, r in pauses]
+
+    def real(t: float) -> float:
+        return t + sum(length for at, length in starts if t > at)
+
+    def shift(track: Track) -> Track:
+        return Track([(real(at), status) for at, status in track.events if real(at) < _NEVER])
+
+    top = shift(tl.track)
+    stages = [
+        replace(
+            s,
+            track=shift(s.track),
+            waiting=None
+            if s.waiting is None
+            else replace(s.waiting, since=real(s.waiting.since), until=real(s.waiting.until)),
+        )
+        for s in tl.stages
+    ]
+    for p, r in pauses:
+        top = _interrupt(top, p, r)
+        stages = [replace(s, track=_interrupt(s.track, p, r)) for s in stages]
+    approvals = [
+        replace(a, started=real(a.started), expires=real(a.expires), ended=real(a.ended))
+        for a in tl.approvals
+    ]
+    return Timeline(top, real(tl.run_start), real(tl.end), tl.final, tl.failure, stages, approvals)
+
+
+def _interrupt(track: Track, paused: float, resumed: Optional[float]) -> Track:
+    """PAUSED from `paused`, back to the status it had when `resumed`; a track that has not
+    started or has ended by then is left alone."""
+    if not track.started(paused):
+        return track
+    before = track.status_at(paused)
+    if before in FINAL_STATUSES:
+        return track
+    events = [e for e in track.events if e[0] <= paused] + [(paused, "PAUSED")]
+    if resumed is not None:
+        events.append((resumed, before))
+        events += [e for e in track.events if e[0] > paused]
+    events.sort(key=lambda e: e[0])
+    return Track(events)
+
+
+def _build(plan: Plan, decisions: dict[str, Decision]) -> Timeline:
     events: list[Event] = []
     t = plan.created
     if plan.preparing > 0:
@@ -164,8 +237,6 @@ def build(plan: Plan, decisions: dict[str, Decision], aborted_at: Optional[float
         timeline = Timeline(Track(events), t, run.end, run.final, run.failure, [], run.approvals)
     else:
         timeline = _pipeline(plan, t, events, decisions)
-    if aborted_at is not None and aborted_at < timeline.end:
-        timeline = _abort(timeline, aborted_at)
     return timeline
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from emulator_helpers import Client
+from emulator_helpers import DEMO_APP, PL, WF, Client
 
 from harness_gate.emulator import Emulator
 
@@ -288,3 +288,51 @@ def test_abort_while_waiting_for_inputs(client: Client, emu: Emulator) -> None:
     execution = _stages(client, execution_id)
     assert execution["status"] == "ABORTED"
     assert execution["pipelineStageExecutions"][1]["status"] == "ABORTED"
+
+
+def _interrupt(client: Client, execution_id: str, kind: str, app: str = DEMO_APP) -> None:
+    response = client.abort(execution_id, app_id=app, body={"executionInterruptType": kind})
+    assert response.status_code == 200, response.text
+    assert response.json()["resource"]["executionInterruptType"] == kind
+
+
+def test_pause_all_and_resume_all(client: Client, emu: Emulator) -> None:
+    execution_id = client.start(WF["Smoke Test"])["id"]  # 30 s
+    emu.advance(10)
+    _interrupt(client, execution_id, "PAUSE_ALL")
+    assert client.status(execution_id) == "PAUSED"
+    assert _record(emu, execution_id)["waiting_for"] == "manual"
+    emu.advance(100)
+    assert client.status(execution_id) == "PAUSED"  # stands still until resumed
+    _interrupt(client, execution_id, "RESUME_ALL")
+    assert client.status(execution_id) == "RUNNING"
+    assert _record(emu, execution_id)["waiting_for"] is None
+    emu.advance(19)
+    assert client.status(execution_id) == "RUNNING"
+    emu.advance(2)
+    assert client.status(execution_id) == "SUCCESS"
+    history = [h["status"] for h in _record(emu, execution_id)["history"]]
+    assert history == ["RUNNING", "PAUSED", "RUNNING", "SUCCESS"]
+
+
+def test_pause_all_in_a_pipeline_and_abort_while_paused(client: Client, emu: Emulator) -> None:
+    execution_id = client.start(PL["Release Pipeline"], "PIPELINE")["id"]
+    emu.advance(10)
+    qa_run = client.execution(execution_id)["pipelineStageExecutions"][0]["workflowExecutionId"]
+    _interrupt(client, qa_run, "PAUSE_ALL")  # a stage's run pauses its pipeline
+    execution = client.execution(execution_id)
+    assert execution["status"] == "PAUSED"
+    assert execution["pipelineStageExecutions"][0]["status"] == "PAUSED"
+    assert client.status(qa_run) == "PAUSED"
+    emu.advance(50)
+    _interrupt(client, execution_id, "RESUME_ALL")
+    emu.advance(19)
+    assert client.execution(execution_id)["pipelineStageExecutions"][0]["status"] == "RUNNING"
+    emu.advance(2)
+    execution = client.execution(execution_id)
+    assert execution["pipelineStageExecutions"][0]["status"] == "SUCCESS"
+    assert _record(emu, execution_id)["waiting_for"] == "approval"
+    _interrupt(client, execution_id, "PAUSE_ALL")
+    assert _record(emu, execution_id)["waiting_for"] == "manual"
+    _interrupt(client, execution_id, "ABORT_ALL")
+    assert client.status(execution_id) == "ABORTED"
