@@ -91,6 +91,7 @@ def _shape(ctx: Context, fault: Fault) -> None:
         ctx.start_delay = float(fault.params["seconds"])
     elif fault.kind == "start_error":
         ctx.start_error = str(fault.params.get("message", m.GENERIC))
+        ctx.start_delay = float(fault.params.get("seconds", 0.0))
     elif fault.kind == "slow_fields":
         ctx.field_seconds = float(fault.params["seconds"])
 

@@ -49,7 +49,7 @@ _PARAMS = {
     "execution_not_found": {"polls"},
     "http_500": {"process", "message"},
     "start_delay": {"seconds"},
-    "start_error": {"message"},
+    "start_error": {"message", "seconds"},
     "slow_fields": {"seconds"},
 }
 

@@ -149,6 +149,16 @@ def test_start_error_saves_then_fails_and_the_run_goes_on(client: Client, emu: E
         assert client.status(execution_id) == "SUCCESS"
 
 
+def test_start_error_after_a_slow_start(fast: Emulator) -> None:
+    client = Client(fast)
+    fast.add_fault("start_error", seconds=0.03)
+    body = client.gql(_aliased_starts(3), _smoke_input())
+    assert body["data"] == {"s0": None, "s1": None, "s2": None}
+    entry = fast.requests()[-1]
+    created = sorted(e["created_at"] for e in fast.executions())
+    assert len(created) == 3 and created[-1] - entry["time"] * 1000 >= 3 * 300 - 1
+
+
 def test_start_error_waits_for_a_start(client: Client, emu: Emulator) -> None:
     emu.add_fault("start_error", message="boom")
     client.gql(EXECUTION, {"id": "nope"})  # not a start: the fault stays queued
