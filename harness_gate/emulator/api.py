@@ -6,6 +6,7 @@ import functools
 import re
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,12 +51,18 @@ from harness_gate.emulator.messages import FieldError
 from harness_gate.emulator.start import (
     ChosenArtifact,
     Deployment,
+    Resolved,
+    check_artifacts,
+    check_manifests,
+    check_trigger,
     common_checks,
-    resolve_start,
+    given_values,
+    not_allowed_variable,
     resolve_variables,
+    stage_target,
 )
 from harness_gate.emulator.state import ExecutionRecord, State, ms
-from harness_gate.emulator.timeline import ApprovalWindow, Decision, StageRun
+from harness_gate.emulator.timeline import ApprovalWindow, Decision, StageRun, inputs_id
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "schema.graphql"
 MAX_QUERY_DEPTH = 10  # QueryDepthInstrumentation.MAX_QUERY_DEPTH
@@ -73,6 +80,26 @@ class Context:
     start_null: bool = False
     started: list[str] = field(default_factory=list)
     read_ids: set[str] = field(default_factory=set)
+    stopping: Optional[threading.Event] = None  # set when the emulator stops: waits end
+    start_delay: float = 0.0  # real seconds each start spends before its execution is saved
+    start_error: Optional[str] = None  # each start saves its execution, then fails with this
+    field_seconds: float = 0.0  # real seconds each top-level field (alias) costs
+
+    def pause(self, seconds: float) -> None:
+        """Spend real time inside the request, one field after another, without holding up
+        other requests; the clock reading moves on with it."""
+        if seconds <= 0:
+            return
+        lock = self.state.lock
+        lock.release()  # held once, by run()
+        try:
+            if self.stopping is not None:
+                self.stopping.wait(seconds)
+            else:
+                time.sleep(seconds)
+        finally:
+            lock.acquire()
+        self.now = self.state.now()
 
 
 # ---- parsing helpers also used by the HTTP layer -----------------------------------------------
@@ -195,8 +222,12 @@ def _wire(schema: GraphQLSchema) -> None:
     assert schema.query_type is not None and schema.mutation_type is not None
     for name, fn in resolvers.items():
         schema.query_type.fields[name].resolve = fn
+    schema.query_type.fields[
+        "runtimeExecutionInputsToResumePipeline"
+    ].resolve = r_runtime_execution_inputs
     schema.mutation_type.fields["startExecution"].resolve = r_start_execution
     schema.mutation_type.fields["approveOrRejectApprovals"].resolve = r_approve_or_reject
+    schema.mutation_type.fields["pipelineResumeRuntime"].resolve = r_pipeline_resume_runtime
 
 
 # ---- running a request -------------------------------------------------------------------------
@@ -236,13 +267,14 @@ def run(
         if depth > MAX_QUERY_DEPTH:
             message = f"maximum query depth exceeded {depth} > {MAX_QUERY_DEPTH}"
             return {"errors": [{"message": message, "locations": []}]}
-    with ctx.state.lock:  # one consistent world per request
+    with ctx.state.lock:  # one consistent world per request (Context.pause lets go)
         result = execute(
             get_schema(),
             doc,
             context_value=ctx,
             variable_values=variables,
             operation_name=operation_name,
+            middleware=[_field_cost] if ctx.field_seconds > 0 else None,
         )
     assert not hasattr(result, "__await__")
     out: Json = {}
@@ -251,6 +283,13 @@ def run(
     if result.data is not None:
         out["data"] = result.data
     return out
+
+
+def _field_cost(next_: Callable[..., Any], root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+    """The slow_fields fault: each top-level field (each alias) costs server time, in turn."""
+    if info.path.prev is None:
+        _ctx(info).pause(_ctx(info).field_seconds)
+    return next_(root, info, **args)
 
 
 def _is_introspection(op: OperationDefinitionNode) -> bool:
@@ -464,6 +503,18 @@ def workflow_view(w: Workflow) -> Json:
 
 
 def source_view(source: ArtifactSource) -> Json:
+    if source.parameterized:
+        return {
+            "__typename": "NexusArtifactSource",
+            "id": source.id,
+            "name": source.name,
+            "createdAt": source.created_at,
+            "collectionEnabled": True,
+            "parameters": list(source.parameters),
+            "artifacts": lambda _info, limit, offset=None: connection(
+                [artifact_view(source, b) for b in _newest_builds(source)], limit, offset
+            ),
+        }
     return {
         "__typename": "DockerArtifactSource",
         "id": source.id,
@@ -481,6 +532,10 @@ def source_view(source: ArtifactSource) -> Json:
             offset,
         ),
     }
+
+
+def _newest_builds(source: ArtifactSource) -> list[Build]:
+    return sorted(source.builds, key=lambda b: -b.collected_at)
 
 
 def artifact_view(source: ArtifactSource, build: Build) -> Json:
@@ -597,7 +652,17 @@ def _workflow_fields(
     artifacts: list[ChosenArtifact] = rec.artifacts_for(dep)
     view["artifacts"] = [artifact_view(a.source, a.build) for a in artifacts]
     view["rollbackArtifacts"] = []
-    view["manifests"] = []
+    view["manifests"] = [
+        {
+            "id": c.chart.id,
+            "name": c.manifest.name,
+            "description": None,
+            "createdAt": c.chart.created_at,
+            "version": c.chart.version,
+            "applicationManifestId": c.manifest.id,
+        }
+        for c in rec.charts_for(dep)
+    ]
     view["workflow"] = None if wf is None else workflow_view(wf)
     view["inputVariables"] = [{"name": k, "value": v} for k, v in (dep.inputs if dep else [])]
     nodes = []
@@ -624,7 +689,7 @@ def _started_children(rec: ExecutionRecord, now: float) -> list[int]:
 
 
 def _stage_view(ctx: Context, rec: ExecutionRecord, index: int, run: StageRun) -> Json:
-    status = run.track.status_at(ctx.now) if run.track.started(ctx.now) else "QUEUED"
+    status = run.status_at(ctx.now) or "QUEUED"
     view: Json = {
         "pipelineStageElementId": run.stage.element_id,
         "pipelineStepName": run.stage.name,
@@ -638,7 +703,11 @@ def _stage_view(ctx: Context, rec: ExecutionRecord, index: int, run: StageRun) -
     dep = rec.deployments[index]
     view["__typename"] = "WorkflowStageExecution"
     view["workflowExecutionId"] = run.child_id if run.track.started(ctx.now) else None
-    view["runtimeInputVariables"] = []
+    # The server fills these only while the stage is PAUSED (null otherwise): the runtime
+    # variables the stage asks for; a stage without any (a manual pause) lists none.
+    view["runtimeInputVariables"] = (
+        [variable_view(v) for v in run.stage.runtime_variables] if status == "PAUSED" else None
+    )
     view["inputVariables"] = [{"name": k, "value": v} for k, v in (dep.inputs if dep else [])]
     return view
 
@@ -987,7 +1056,7 @@ def r_execution_inputs(
     resolved = resolve_variables(app, entity, inp)
     return {
         "serviceInputs": [service_view(s) for s in resolved.needed],
-        "serviceManifestInputs": [],
+        "serviceManifestInputs": [service_view(s) for s in resolved.needed_manifests],
     }
 
 
@@ -1016,9 +1085,21 @@ def _pending(ctx: Context, found: _Found) -> list[ApprovalWindow]:
 
 def r_start_execution(_root: Any, info: GraphQLResolveInfo, input: Json) -> Optional[Json]:
     ctx = _ctx(info)
-    resolved = resolve_start(ctx.state.fixtures, input)
+    fx = ctx.state.fixtures
+    app, entity = common_checks(fx, input)
+    resolved = resolve_variables(app, entity, input)
+    check_artifacts(fx, resolved, input)
+    check_manifests(resolved, input)
+    # Builds not collected yet are fetched synchronously inside the call, before the save;
+    # the aliases of one request run one after another, so their waits add up.
+    ctx.pause(resolved.collect_seconds)
+    check_trigger(fx, resolved)
+    ctx.pause(ctx.start_delay)
+    # Saved now, whether or not the client is still there to read the answer.
     record = ctx.state.start(resolved, input, ctx.now)
     ctx.started.append(record.id)
+    if ctx.start_error is not None:
+        raise FieldError(ctx.start_error)  # something failed after the save
     if ctx.start_null:
         return None  # the permission-cache quirk: started, but the payload is lost
     return {
@@ -1054,3 +1135,108 @@ def r_approve_or_reject(_root: Any, info: GraphQLResolveInfo, input: Json) -> Js
     action = "approve" if input["action"] == "APPROVE" else "reject"
     ctx.state.decide(found.record, window.id, Decision(ctx.now, action, input.get("comments")))
     return {"success": True, "clientMutationId": input.get("clientMutationId")}
+
+
+# ---- runtime inputs ----------------------------------------------------------------------------
+
+
+@dataclass
+class _ResumeTarget:
+    record: ExecutionRecord
+    index: int
+    deployment: Optional[Deployment]
+
+
+def _resume_target(ctx: Context, inp: Json) -> _ResumeTarget:
+    """ResumePipelineController's checks, up to the stage's variables (facts file, section 5)."""
+    app_id = inp.get("applicationId") or ""
+    execution_id = inp.get("pipelineExecutionId") or ""
+    stage_id = inp.get("pipelineStageElementId") or ""
+    if not app_id.strip():
+        raise FieldError(m.RESUME_EMPTY_APP_ID)
+    if not execution_id.strip():
+        raise FieldError(m.RESUME_EMPTY_EXECUTION)
+    if not stage_id.strip():
+        raise FieldError(m.RESUME_EMPTY_STAGE)
+    app = _app_arg(ctx, app_id)
+    record = ctx.state.by_id.get(execution_id)
+    if record is None or record.app.id != app.id:
+        raise FieldError(m.resume_no_execution(app_id))
+    pipeline = record.pipeline
+    if pipeline is None:
+        raise FieldError(m.PIPELINE_NOT_FOUND)
+    index = next((i for i, s in enumerate(pipeline.stages) if s.element_id == stage_id), None)
+    if index is None:
+        raise FieldError(m.resume_no_stage(stage_id))
+    stage = pipeline.stages[index]
+    if not stage.runtime_variables or stage.workflow is None:
+        return _ResumeTarget(record, index, record.deployments[index])
+    given = given_values(inp)
+    missing = [v.name for v in stage.runtime_variables if v.required and not v.fixed]
+    missing = [name for name in missing if name not in given]
+    if missing:
+        raise FieldError(m.required_missing(missing))
+    for v in stage.runtime_variables:
+        problem = not_allowed_variable(v, given)
+        if problem:
+            raise FieldError(problem)
+    # The values the stage runs with: the start's, overridden by the inputs given now.
+    probe = resolve_variables(app, pipeline, {**inp, "variableInputs": _all_inputs(record, inp)})
+    values = dict(probe.inputs)
+    deployment = stage_target(app, stage.workflow, stage.variables, values)
+    return _ResumeTarget(record, index, deployment)
+
+
+def _all_inputs(record: ExecutionRecord, inp: Json) -> list[Json]:
+    """The inputs given now, then the start's (with their value types) for the rest."""
+    given = given_values(inp)
+    out = [i for i in inp.get("variableInputs") or [] if i is not None]
+    return out + [i for i in record.variable_inputs if i.get("name") not in given]
+
+
+def r_runtime_execution_inputs(
+    _root: Any,
+    info: GraphQLResolveInfo,
+    applicationId: str,
+    pipelineExecutionId: str,
+    pipelineStageElementId: str,
+    variableInputs: Optional[list[Json]] = None,
+) -> Json:
+    ctx = _ctx(info)
+    inp = {
+        "applicationId": applicationId,
+        "pipelineExecutionId": pipelineExecutionId,
+        "pipelineStageElementId": pipelineStageElementId,
+        "variableInputs": variableInputs,
+    }
+    target = _resume_target(ctx, inp)
+    dep = target.deployment
+    return {
+        "serviceInputs": [service_view(s) for s in (dep.needed if dep else [])],
+        "serviceManifestInputs": [],
+    }
+
+
+def r_pipeline_resume_runtime(_root: Any, info: GraphQLResolveInfo, input: Json) -> Json:
+    ctx = _ctx(info)
+    target = _resume_target(ctx, input)
+    record, index, dep = target.record, target.index, target.deployment
+    needed = dep.needed if dep else []
+    if needed and not input.get("serviceInputs"):
+        raise FieldError(m.RESUME_NO_SERVICES)
+    probe = Resolved(record.app, record.pipeline, None, {}, [], [dep])
+    if needed:
+        check_artifacts(ctx.state.fixtures, probe, input, services=needed)
+    run = record.timeline.stages[index]
+    waiting = run.waiting is not None and run.waiting.pending(ctx.now)
+    if waiting:
+        record.deployments[index] = dep
+        record.artifacts += probe.artifacts
+        record.variable_inputs = _all_inputs(record, input)
+        for item in input.get("variableInputs") or []:
+            if item is not None:
+                value = (item.get("variableValue") or {}).get("value") or ""
+                record.given[item["name"]] = value
+        ctx.state.decide(record, inputs_id(record.id, index), Decision(ctx.now, "resume"))
+    # continuePipelineStage answers false when the stage is not waiting for inputs.
+    return {"clientMutationId": input.get("clientMutationId"), "status": waiting}

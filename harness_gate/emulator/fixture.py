@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -24,6 +25,10 @@ VARIABLE_TYPES = (TEXT, ENVIRONMENT, SERVICE, INFRA)
 OUTCOMES = ("SUCCESS", "FAILED", "ERROR", "ABORTED", "REJECTED", "EXPIRED", "SKIPPED")
 APPROVAL_TYPES = ("USER_GROUP", "JIRA", "SERVICENOW", "SHELL_SCRIPT")
 RESOLUTIONS = ("approve", "reject", "none")
+EDITIONS = ("PAID", "TRIAL", "COMMUNITY", "ESSENTIALS")
+# feature-restrictions.yml: REST_API is not available to these editions.
+EDITIONS_WITHOUT_API = ("COMMUNITY", "ESSENTIALS")
+RUNTIME_ACTIONS = ("END_EXECUTION", "CONTINUE_WITH_DEFAULTS")
 
 # Entities without a fixture timestamp get one from here on, one minute apart, so listings
 # (newest first) come out in fixture order.
@@ -53,6 +58,7 @@ class Build:
     build: str
     id: str
     collected_at: int
+    collect_seconds: float = 0.0  # > 0: not collected yet; each start fetches it (real seconds)
 
 
 @dataclass
@@ -62,6 +68,27 @@ class ArtifactSource:
     image_name: str
     builds: list[Build]
     created_at: int
+    parameters: list[str] = field(default_factory=list)  # non-empty: a parameterized source
+
+    @property
+    def parameterized(self) -> bool:
+        return bool(self.parameters)
+
+
+@dataclass
+class HelmChart:
+    version: str
+    id: str
+    created_at: int
+
+
+@dataclass
+class AppManifest:
+    """A service's application manifest from a Helm repository: its charts need a version."""
+
+    id: str
+    name: str
+    charts: list[HelmChart]
 
 
 @dataclass
@@ -73,6 +100,7 @@ class Service:
     deployment_type: str
     artifact_sources: list[ArtifactSource]
     created_at: int
+    manifests: list[AppManifest] = field(default_factory=list)
 
 
 @dataclass
@@ -120,6 +148,14 @@ class Approval:
 
 
 @dataclass
+class ManualPause:
+    """Someone pauses the run (PAUSE_ALL in the UI) after `after` and resumes it later."""
+
+    after: float = 0.0
+    resume_after: float = 60.0
+
+
+@dataclass
 class Behaviour:
     outcome: str = "SUCCESS"
     duration: float = 60.0  # running time, approval wait excluded
@@ -127,6 +163,7 @@ class Behaviour:
     queued: float = 0.0
     failure: Optional[str] = None
     approval: Optional[Approval] = None
+    pause: Optional[ManualPause] = None
 
 
 @dataclass
@@ -152,6 +189,9 @@ class Stage:
     variables: dict[str, str] = field(default_factory=dict)  # values may use "${pipelineVar}"
     behaviour: Optional[Behaviour] = None  # the workflow's, with this stage's overrides
     approval: Optional[Approval] = None
+    runtime_variables: list[Variable] = field(default_factory=list)  # asked for when reached
+    runtime_timeout: float = 1800.0
+    runtime_action: str = "END_EXECUTION"
 
 
 @dataclass
@@ -208,6 +248,7 @@ class Account:
     api_key_id: str
     portal_url: Optional[str]
     api_key_explicit: bool = True
+    edition: str = "PAID"
 
 
 @dataclass
@@ -342,7 +383,9 @@ class _Loader:
         return Fixtures(account, apps, freezes, self.source)
 
     def account(self, node: Any) -> Account:
-        node = self.mapping(node, "account", {"id", "api_key", "api_key_name", "portal_url"})
+        node = self.mapping(
+            node, "account", {"id", "api_key", "api_key_name", "portal_url", "edition"}
+        )
         account_id = self.text(node, "id", "account", "HarnessGateEmulator001")
         explicit = node.get("api_key") is not None
         api_key = self.text(node, "api_key", "account") if explicit else derived_api_key(account_id)
@@ -350,8 +393,11 @@ class _Loader:
         portal = self.opt_text(node, "portal_url", "account")
         if portal is not None and not portal.endswith("/"):
             portal += "/"  # the server's portal base URL always ends with "/"
+        edition = self.text(node, "edition", "account", "PAID")
+        if edition not in EDITIONS:
+            raise self.fail("account.edition", f"expected one of {', '.join(EDITIONS)}")
         return Account(
-            account_id, api_key, name, derived_id("apikey", account_id), portal, explicit
+            account_id, api_key, name, derived_id("apikey", account_id), portal, explicit, edition
         )
 
     def application(self, node: Any, where: str) -> Application:
@@ -384,7 +430,7 @@ class _Loader:
 
     def service(self, node: Any, where: str, app: Application) -> Service:
         keys = {"id", "name", "description", "artifact_type", "deployment_type", "created_at"}
-        node = self.mapping(node, where, keys | {"artifact_sources"})
+        node = self.mapping(node, where, keys | {"artifact_sources", "manifests"})
         name = self.text(node, "name", where)
         service = Service(
             id=self.entity_id(node, where, "service", app.id, name),
@@ -397,7 +443,9 @@ class _Loader:
         )
         for i, item in enumerate(self.items(node, "artifact_sources", where)):
             at = f"{where}.artifact_sources[{i}]"
-            item = self.mapping(item, at, {"id", "name", "image_name", "builds", "created_at"})
+            item = self.mapping(
+                item, at, {"id", "name", "image_name", "builds", "created_at", "parameters"}
+            )
             source_name = self.text(item, "name", at)
             source_id = self.entity_id(item, at, "source", service.id, source_name)
             created = self.created(item, at)
@@ -406,16 +454,35 @@ class _Loader:
                 bat = f"{at}.builds[{j}]"
                 if not isinstance(b, dict):
                     b = {"build": b}
-                b = self.mapping(b, bat, {"build", "id", "collected_at"})
+                b = self.mapping(b, bat, {"build", "id", "collected_at", "collect_seconds"})
                 number = self.text(b, "build", bat)
                 collected = b.get("collected_at", created + (j + 1) * 60_000)
                 build_id = self.entity_id(b, bat, "artifact", source_id, number)
-                builds.append(Build(number, build_id, int(collected)))
+                collect = self.seconds(b, "collect_seconds", bat, 0.0)
+                builds.append(Build(number, build_id, int(collected), collect))
             _unique([b.build for b in builds], f"build in {source_name}", self.fail)
             image = self.text(item, "image_name", at, f"library/{source_name}")
+            parameters = [str(p) for p in self.items(item, "parameters", at)]
             service.artifact_sources.append(
-                ArtifactSource(source_id, source_name, image, builds, created)
+                ArtifactSource(source_id, source_name, image, builds, created, parameters)
             )
+        for i, item in enumerate(self.items(node, "manifests", where)):
+            at = f"{where}.manifests[{i}]"
+            item = self.mapping(item, at, {"id", "name", "versions"})
+            manifest_name = self.text(item, "name", at)
+            manifest_id = self.entity_id(item, at, "manifest", service.id, manifest_name)
+            charts = []
+            for j, c in enumerate(self.items(item, "versions", at)):
+                cat = f"{at}.versions[{j}]"
+                if not isinstance(c, dict):
+                    c = {"version": c}
+                c = self.mapping(c, cat, {"version", "id", "created_at"})
+                version = self.text(c, "version", cat)
+                chart_id = self.entity_id(c, cat, "helm-chart", manifest_id, version)
+                charts.append(HelmChart(version, chart_id, self.created(c, cat)))
+            _unique([c.version for c in charts], f"version in {manifest_name}", self.fail)
+            service.manifests.append(AppManifest(manifest_id, manifest_name, charts))
+        _unique([m.name for m in service.manifests], f"manifest in {name}", self.fail)
         return service
 
     def environment(self, node: Any, where: str, app: Application) -> Environment:
@@ -508,6 +575,14 @@ class _Loader:
         approval = base.approval
         if node.get("approval") is not None:
             approval = self.approval(node["approval"], f"{where}.approval")
+        pause = base.pause
+        if node.get("pause") is not None:
+            at = f"{where}.pause"
+            pnode = self.mapping(node["pause"], at, {"after", "resume_after"})
+            pause = ManualPause(
+                after=self.seconds(pnode, "after", at, 0.0),
+                resume_after=self.seconds(pnode, "resume_after", at, 60.0),
+            )
         beh = Behaviour(
             outcome=outcome,
             duration=self.seconds(node, "duration", where, base.duration),
@@ -515,12 +590,17 @@ class _Loader:
             queued=self.seconds(node, "queued", where, base.queued),
             failure=node.get("failure", base.failure),
             approval=approval,
+            pause=pause,
         )
         if beh.approval is not None and beh.approval.after > beh.duration:
             raise self.fail(f"{where}.approval.after", "must not be longer than the duration")
+        if beh.pause is not None and beh.pause.after > beh.duration:
+            raise self.fail(f"{where}.pause.after", "must not be longer than the duration")
+        if beh.pause is not None and beh.approval is not None:
+            raise self.fail(f"{where}.pause", "a run has an approval or a manual pause, not both")
         return beh
 
-    _BEHAVIOUR_KEYS = frozenset({"outcome", "duration", "preparing", "queued", "failure"})
+    _BEHAVIOUR_KEYS = frozenset({"outcome", "duration", "preparing", "queued", "failure", "pause"})
 
     def workflow(self, node: Any, where: str, app: Application) -> Workflow:
         keys = {"id", "name", "description", "variables", "environment", "service"}
@@ -577,7 +657,7 @@ class _Loader:
         pipeline_id = self.entity_id(node, where, "pipeline", app.id, name)
         variables = self.variables(node, where)
         stages = [
-            self.stage(item, f"{where}.stages[{i}]", app, pipeline_id, i)
+            self.stage(item, f"{where}.stages[{i}]", app, pipeline_id, i, variables)
             for i, item in enumerate(self.items(node, "stages", where))
         ]
         if node.get("outcome") is not None or node.get("failure") is not None:
@@ -600,15 +680,29 @@ class _Loader:
             created_at=self.created(node, where),
         )
 
-    def stage(self, node: Any, where: str, app: Application, pipeline_id: str, i: int) -> Stage:
+    def stage(
+        self,
+        node: Any,
+        where: str,
+        app: Application,
+        pipeline_id: str,
+        i: int,
+        pipeline_variables: list[Variable],
+    ) -> Stage:
         keys = {"name", "workflow", "variables", "approval", "id"}
+        keys |= {"runtime_timeout", "runtime_action"}
         node = self.mapping(node, where, keys | self._BEHAVIOUR_KEYS)
         stage_name = self.text(node, "name", where, f"STAGE {i + 1}")
         element_id = self.entity_id(node, where, "stage", pipeline_id, str(i))
         if node.get("workflow") is None:
             if node.get("approval") is None:
                 raise self.fail(where, "a stage needs a workflow or an approval")
-            extra = sorted(k for k in node if k in self._BEHAVIOUR_KEYS or k == "variables")
+            extra = sorted(
+                k
+                for k in node
+                if k in self._BEHAVIOUR_KEYS
+                or k in ("variables", "runtime_timeout", "runtime_action")
+            )
             if extra:
                 raise self.fail(where, f"an approval stage takes no {', '.join(extra)}")
             approval = self.approval(node["approval"], f"{where}.approval")
@@ -625,12 +719,24 @@ class _Loader:
             if key not in known:
                 raise self.fail(f"{where}.variables", f"{wf.name} has no variable {key}")
         behaviour = self.behaviour(node, where, wf.behaviour)
+        values = {str(k): "" if v is None else str(v) for k, v in variables.items()}
+        # The stage asks for the runtime pipeline variables its workflow variables refer to.
+        referenced = {name for v in values.values() for name in _VAR_REF.findall(v)}
+        runtime = [v for v in pipeline_variables if v.runtime and v.name in referenced]
+        action = self.text(node, "runtime_action", where, "END_EXECUTION")
+        if action not in RUNTIME_ACTIONS:
+            raise self.fail(
+                f"{where}.runtime_action", f"expected one of {', '.join(RUNTIME_ACTIONS)}"
+            )
         return Stage(
             stage_name,
             element_id,
             workflow=wf,
-            variables={str(k): "" if v is None else str(v) for k, v in variables.items()},
+            variables=values,
             behaviour=behaviour,
+            runtime_variables=runtime,
+            runtime_timeout=self.seconds(node, "runtime_timeout", where, 1800.0),
+            runtime_action=action,
         )
 
     def freeze(self, node: Any, where: str, apps: list[Application]) -> Freeze:
@@ -646,6 +752,9 @@ class _Loader:
             raise self.fail(where, "a freeze needs environments or master: true")
         name = self.text(node, "name", where, "Master Deployment Freeze" if master else None)
         return Freeze(name, master, envs, application, self.flag(node, "active", where, True))
+
+
+_VAR_REF = re.compile(r"\$\{([^}]*)\}")
 
 
 def reference(value: str) -> Optional[str]:

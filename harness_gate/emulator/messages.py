@@ -31,6 +31,16 @@ PARAMETERIZED_NOT_SUPPORTED = (
     "Invalid request: Parameterized Artifact Source valueType cannot be used for "
     "non-parameterized artifact source"
 )
+PARAMETERS_NOT_PROVIDED = (
+    "Invalid request: Artifact Source is parameterized. However, runtime values for parameters "
+    "not provided"
+)
+FEATURE_NOT_ENABLED = "Feature not enabled"
+PIPELINE_NOT_FOUND = "Pipeline does not exist"
+RESUME_NO_SERVICES = "Invalid request: Services requires but no service was provided"
+RESUME_EMPTY_APP_ID = "Invalid request: Invalid app id"
+RESUME_EMPTY_EXECUTION = "Invalid request: Invalid pipeline execution"
+RESUME_EMPTY_STAGE = "Invalid request: Invalid pipeline stage "
 APPROVAL_NOT_AUTHORIZED = "Invalid request: User not authorized to accept or reject the approval"
 APPROVAL_NO_VARIABLES = "Invalid request: Variable were not present for the given approval"
 
@@ -195,3 +205,49 @@ def not_waiting_for_approval(kind: str, execution_id: str, approval_id: str) -> 
 
 def already_completed(name: str) -> str:
     return f"Invalid request: Workflow execution [{name}] already completed."
+
+
+def manifest_value_required(service: str) -> str:
+    return f"ManifestValueInput is required for the service Input: {service}"
+
+
+def helm_chart_id_required(service: str) -> str:
+    # Unlike the artifact messages, these have a space before "for".
+    return (
+        f"HelmChartId is required for the service Input: {service} for value type as HELM_CHART_ID"
+    )
+
+
+def version_number_required(service: str) -> str:
+    return (
+        f"versionNumber is required for the service Input: {service} "
+        "for value type as VERSION_NUMBER"
+    )
+
+
+def empty_helm_chart_id(service: str) -> str:
+    return f"Invalid request: Helm Chart Id cannot be empty for serviceInput: {service}"
+
+
+def empty_version_number(service: str) -> str:
+    return f"Invalid request: Version Number cannot be empty for serviceInput: {service}"
+
+
+def helm_chart_id_not_found(chart_id: str) -> str:
+    return f"Cannot find helm chart for specified Id: {chart_id}. Might be deleted"
+
+
+def manifest_not_in_service(name: str) -> str:
+    return f"App manifest with name {name} doesn't belong to the given app and service"
+
+
+def helm_version_not_found(version: str, service: str) -> str:
+    return f"Cannot find helm chart for specified version number: {version} and service: {service}"
+
+
+def resume_no_execution(app_id: str) -> str:
+    return f"No execution found for the given application {app_id}"
+
+
+def resume_no_stage(stage_id: str) -> str:
+    return f"Invalid request: No stage found for the given pipeline stage ID {stage_id}"

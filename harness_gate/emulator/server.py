@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from harness_gate.emulator import messages as m
 from harness_gate.emulator.api import Context, Prepared, prepare, run, top_level_fields
-from harness_gate.emulator.fixture import FixtureSource, load_fixtures
-from harness_gate.emulator.state import Fault, FaultError, State, make_fault
+from harness_gate.emulator.fixture import EDITIONS_WITHOUT_API, FixtureSource, load_fixtures
+from harness_gate.emulator.state import SHAPING_KINDS, Fault, FaultError, State, make_fault
 
 GRAPHQL_PATHS = ("/api/graphql", "/gateway/api/graphql")
 _ABORT_PATH = re.compile(r"^(?:/gateway)?/api/executions/([^/]+)$")
@@ -76,6 +76,24 @@ def _unauthorized() -> Response:
 def _rate_limited() -> Response:
     # A GraphQL-shaped body, and no Retry-After.
     return _json(429, {"errors": [{"message": m.RATE_LIMITED, "locations": []}]})
+
+
+def _feature_not_enabled() -> Response:
+    # COMMUNITY and ESSENTIALS accounts have no REST_API feature: 400, GraphQL-shaped.
+    return _json(400, {"errors": [{"message": m.FEATURE_NOT_ENABLED, "locations": []}]})
+
+
+def _shape(ctx: Context, fault: Fault) -> None:
+    """Faults that change how the request is carried out."""
+    if fault.kind == "start_null":
+        ctx.start_null = True
+    elif fault.kind == "start_delay":
+        ctx.start_delay = float(fault.params["seconds"])
+    elif fault.kind == "start_error":
+        ctx.start_error = str(fault.params.get("message", m.GENERIC))
+        ctx.start_delay = float(fault.params.get("seconds", 0.0))
+    elif fault.kind == "slow_fields":
+        ctx.field_seconds = float(fault.params["seconds"])
 
 
 def _load_balancer_page(status: int) -> Response:
@@ -143,13 +161,12 @@ class Responder:
         }
         info = self.describe(req)
         fault = state.take_fault(info.fields)
-        start_null = False
         if fault is not None and fault.kind == "delay":
             self.stopping.wait(float(fault.params["seconds"]))
-        elif fault is not None and fault.kind == "start_null":
-            start_null = True
-        ctx = Context(state, state.now(), start_null=start_null)
-        if fault is not None and fault.kind in ("delay", "start_null"):
+        ctx = Context(state, state.now(), stopping=self.stopping)
+        if fault is not None:
+            _shape(ctx, fault)
+        if fault is not None and fault.kind in SHAPING_KINDS:
             response = self.process(req, info, ctx)
         elif fault is not None and not fault.params.get("process"):
             response = self.fault_response(fault, info, None)
@@ -170,6 +187,7 @@ class Responder:
                 "fault": None if fault is None else fault.kind,
                 "rate_limited": response.rate_limited,
                 "started_execution_ids": list(ctx.started),
+                "time_end": state.now(),
                 "duration_ms": (time.monotonic() - received) * 1000.0,
             }
         )
@@ -249,6 +267,8 @@ class Responder:
             response = _rate_limited()
             response.rate_limited = True
             return response
+        if state.fixtures.account.edition in EDITIONS_WITHOUT_API:
+            return _feature_not_enabled()
         if info.body_error is not None:
             return rest_envelope(
                 400, "DEFAULT_ERROR_CODE", f"Unable to process JSON {info.body_error}"
@@ -292,7 +312,7 @@ class Responder:
                 return rest_envelope(400, "GENERAL_ERROR", "WorkflowExecution")
             body = info.body if isinstance(info.body, dict) else {}
             interrupt = body.get("executionInterruptType")
-            if interrupt not in ("ABORT_ALL", "ABORT"):
+            if interrupt not in ("ABORT_ALL", "ABORT", "PAUSE_ALL", "RESUME_ALL"):
                 message = f"Invalid request: Invalid ExecutionInterrupt: {interrupt}"
                 return rest_envelope(400, "INVALID_REQUEST", message)
             if record.aborted_at is not None:
@@ -304,7 +324,12 @@ class Responder:
                 return rest_envelope(
                     400, "INVALID_REQUEST", m.already_completed(record.entity.name)
                 )
-            state.abort(record, now)
+            if interrupt == "PAUSE_ALL":
+                state.pause(record, now)
+            elif interrupt == "RESUME_ALL":
+                state.resume(record, now)
+            else:
+                state.abort(record, now)
             resource = {
                 "uuid": record.interrupt_id,
                 "appId": record.app.id,
@@ -335,6 +360,8 @@ class Responder:
                 f"Error while handling api request for Graphql api for accountId "
                 f"{self.state.account_id} : {message}",
             )
+        if kind == "feature_not_enabled":
+            return _feature_not_enabled()
         if kind in ("http_502", "http_503", "http_504"):
             return _load_balancer_page(int(kind[-3:]))
         if kind == "drop":
@@ -389,6 +416,11 @@ class Responder:
             return _json(200, {"cleared": count})
         if route == ("GET", "/_emulator/executions"):
             return _json(200, executions(state))
+        if req.method == "DELETE" and req.path.startswith("/_emulator/executions/"):
+            execution_id = req.path[len("/_emulator/executions/") :]
+            if not state.delete(execution_id):
+                return _json(404, {"error": f"no execution {execution_id}"})
+            return _json(200, {"deleted": execution_id})
         if route == ("POST", "/_emulator/reset"):
             state.reset()
             return _json(200, {"reset": True})
@@ -669,6 +701,10 @@ class Emulator:
 
     def executions(self) -> list[dict[str, Any]]:
         return executions(self.state)
+
+    def delete_execution(self, execution_id: str) -> bool:
+        """Delete an execution: execution(executionId) then says it does not exist."""
+        return self.state.delete(execution_id)
 
     def reset(self) -> None:
         """Forget faults, the request log and every execution."""

@@ -13,10 +13,12 @@ from harness_gate.emulator.fixture import (
     SERVICE,
     TEXT,
     Application,
+    AppManifest,
     ArtifactSource,
     Build,
     Environment,
     Fixtures,
+    HelmChart,
     InfraDefinition,
     Pipeline,
     Service,
@@ -39,6 +41,7 @@ class Deployment:
     infra: Optional[InfraDefinition]
     needed: list[Service]
     inputs: list[tuple[str, str]]
+    needs_manifest: list[Service] = field(default_factory=list)
 
 
 @dataclass
@@ -46,6 +49,14 @@ class ChosenArtifact:
     service: Service
     source: ArtifactSource
     build: Build
+    parameters: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ChosenChart:
+    service: Service
+    manifest: AppManifest
+    chart: HelmChart
 
 
 @dataclass
@@ -58,15 +69,26 @@ class Resolved:
     deployments: list[Optional[Deployment]]  # workflow: one; pipeline: one per stage
     warning: Optional[str] = None
     artifacts: list[ChosenArtifact] = field(default_factory=list)
+    charts: list[ChosenChart] = field(default_factory=list)
+    collect_seconds: float = 0.0  # real seconds spent fetching uncollected builds
 
     @property
     def needed(self) -> list[Service]:
-        out: list[Service] = []
-        for dep in self.deployments:
-            for service in dep.needed if dep else []:
-                if all(s.id != service.id for s in out):
-                    out.append(service)
-        return out
+        """Services that need an artifact (executionInputs.serviceInputs)."""
+        return _distinct(s for dep in self.deployments if dep for s in dep.needed)
+
+    @property
+    def needed_manifests(self) -> list[Service]:
+        """Services that need a Helm chart version (executionInputs.serviceManifestInputs)."""
+        return _distinct(s for dep in self.deployments if dep for s in dep.needs_manifest)
+
+
+def _distinct(services: Any) -> list[Service]:
+    out: list[Service] = []
+    for service in services:
+        if all(s.id != service.id for s in out):
+            out.append(service)
+    return out
 
 
 def find_entity(app: Application, entity_id: str, execution_type: str) -> Union[Pipeline, Workflow]:
@@ -104,12 +126,7 @@ def resolve_variables(
         raise FieldError(m.PIPELINE_HOSTS)
     if not is_pipeline and inp.get("targetToSpecificHosts") and not inp.get("specificHosts"):
         raise FieldError(m.WORKFLOW_HOSTS)
-    given: dict[str, tuple[str, str]] = {}  # name -> (value type, value); first one wins
-    for item in inp.get("variableInputs") or []:
-        if item is None:
-            continue
-        value = item.get("variableValue") or {}
-        given.setdefault(item["name"], (value.get("type") or "NAME", value.get("value") or ""))
+    given = given_values(inp)
     variables = entity.variables
     kind = "Pipeline" if is_pipeline else "Workflow"
     values: dict[str, Value] = {}
@@ -141,21 +158,21 @@ def resolve_variables(
         for v in variables:
             if v.fixed and v.name in given and given[v.name][1] != (v.default or ""):
                 raise FieldError(m.fixed_changed(v.name, v.default or ""))
-    for v in variables:
-        if v.allowed_values and v.name in given:
-            parts = [p.strip() for p in given[v.name][1].split(",")]
-            if any(p not in v.allowed_values for p in parts):
-                raise FieldError(m.not_allowed(v.name, v.allowed_values))
-    for v in variables:
-        if v is env_var:
+    for v in variables:  # every type of variable, not only text
+        problem = not_allowed_variable(v, given)
+        if problem:
+            raise FieldError(problem)
+    by_name = {v.name: v for v in variables}
+    for name, (value_type, value) in given.items():  # in the order of the inputs
+        var = by_name.get(name)
+        if var is None or var is env_var:
             continue
-        if v.name not in given:
-            values[v.name] = v.default if v.type == TEXT else None
-            continue
-        value_type, value = given[v.name]
         if value_type == "EXPRESSION":
             raise FieldError(m.EXPRESSION_NOT_SUPPORTED)
-        values[v.name] = _lookup(app, v, value_type, value, env)
+        values[name] = _lookup(app, var, value_type, value, env)
+    for v in variables:
+        if v is not env_var and v.name not in given:
+            values[v.name] = v.default if v.type == TEXT else None
 
     unknown = [name for name in given if all(v.name != name for v in variables)]
     warning = m.ignored_variables(unknown, is_pipeline) if unknown else None
@@ -181,6 +198,27 @@ def resolve_variables(
             for stage in entity.stages
         ]
     return resolved
+
+
+def given_values(inp: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """name -> (value type, value) of the variable inputs; the first one of a name wins."""
+    given: dict[str, tuple[str, str]] = {}
+    for item in inp.get("variableInputs") or []:
+        if item is None:
+            continue
+        value = item.get("variableValue") or {}
+        given.setdefault(item["name"], (value.get("type") or "NAME", value.get("value") or ""))
+    return given
+
+
+def not_allowed_variable(var: Variable, given: dict[str, tuple[str, str]]) -> Optional[str]:
+    """validateRestrictedVarsHaveAllowedValues: every CSV part must be an allowed value."""
+    if not var.allowed_values or var.name not in given:
+        return None
+    parts = [p.strip() for p in given[var.name][1].split(",")]
+    if any(p not in var.allowed_values for p in parts):
+        return m.not_allowed(var.name, var.allowed_values)
+    return None
 
 
 def _environment(app: Application, var: Variable, value_type: str, value: str) -> Environment:
@@ -278,6 +316,7 @@ def target(
                 needed.append(svc)
     elif isinstance(service, Service) and service.artifact_sources:
         needed.append(service)
+    charts = [service] if isinstance(service, Service) and service.manifests else []
     return Deployment(
         workflow=wf,
         env=env if isinstance(env, Environment) else None,
@@ -285,6 +324,7 @@ def target(
         infra=infra if isinstance(infra, InfraDefinition) else None,
         needed=needed,
         inputs=inputs,
+        needs_manifest=charts,
     )
 
 
@@ -323,10 +363,15 @@ def _by_name_or_id(app: Application, var_type: str, value: str) -> Value:
     return found
 
 
-def check_artifacts(fx: Fixtures, resolved: Resolved, inp: dict[str, Any]) -> None:
+def check_artifacts(
+    fx: Fixtures,
+    resolved: Resolved,
+    inp: dict[str, Any],
+    services: Optional[list[Service]] = None,
+) -> None:
     """Step 12: an artifact for every service that needs one, matched by exact service name."""
     inputs = [s for s in inp.get("serviceInputs") or [] if s is not None]
-    for service in resolved.needed:
+    for service in resolved.needed if services is None else services:
         entry = next((s for s in inputs if s.get("name") == service.name), None)
         if entry is None:
             raise FieldError(m.service_input_required(service.name))
@@ -335,19 +380,15 @@ def check_artifacts(fx: Fixtures, resolved: Resolved, inp: dict[str, Any]) -> No
             raise FieldError(m.artifact_value_required(service.name))
         value_type = value.get("valueType")
         if value_type == "ARTIFACT_ID":
-            resolved.artifacts.append(_by_artifact_id(fx, service, value))
+            chosen = _by_artifact_id(fx, service, value)
         elif value_type == "BUILD_NUMBER":
-            resolved.artifacts.append(_by_build_number(service, value))
+            chosen = _by_build_number(service, value)
         else:
-            if value.get("parameterizedArtifactSource") is None:
-                raise FieldError(
-                    m.value_input_required(
-                        "ParameterizedArtifactSourceInput",
-                        service.name,
-                        "PARAMETERIZED_ARTIFACT_SOURCE",
-                    )
-                )
-            raise FieldError(m.PARAMETERIZED_NOT_SUPPORTED)
+            chosen = _by_parameters(service, value)
+        resolved.artifacts.append(chosen)
+        if value_type != "ARTIFACT_ID":
+            # A build the server has not collected yet is fetched inside the call.
+            resolved.collect_seconds += chosen.build.collect_seconds
 
 
 def _by_artifact_id(fx: Fixtures, service: Service, value: dict[str, Any]) -> ChosenArtifact:
@@ -381,9 +422,80 @@ def _by_build_number(service: Service, value: dict[str, Any]) -> ChosenArtifact:
     if source is None:
         raise FieldError(m.source_not_found(source_name, service.name))
     build = next((b for b in source.builds if b.build == number), None)
-    if build is None:
+    if build is None or source.parameterized:
+        # A parameterized source cannot be collected without its parameter values.
         raise FieldError(m.build_not_found(number))
     return ChosenArtifact(service, source, build)
+
+
+def _by_parameters(service: Service, value: dict[str, Any]) -> ChosenArtifact:
+    holder = value.get("parameterizedArtifactSource")
+    if holder is None:
+        raise FieldError(
+            m.value_input_required(
+                "ParameterizedArtifactSourceInput", service.name, "PARAMETERIZED_ARTIFACT_SOURCE"
+            )
+        )
+    source_name = holder.get("artifactSourceName") or ""
+    number = holder.get("buildNumber") or ""
+    if not source_name:
+        raise FieldError(m.empty_source_name(service.name))
+    if not number:
+        raise FieldError(m.empty_build_number(service.name))
+    source = next((s for s in service.artifact_sources if s.name == source_name), None)
+    if source is None:
+        raise FieldError(m.source_not_found(source_name, service.name))
+    if not source.parameterized:
+        raise FieldError(m.PARAMETERIZED_NOT_SUPPORTED)
+    given = [p for p in holder.get("parameterValueInputs") or [] if p is not None]
+    if not given:
+        raise FieldError(m.PARAMETERS_NOT_PROVIDED)
+    parameters = {str(p.get("name")): str(p.get("value")) for p in given}
+    build = next((b for b in source.builds if b.build == number), None)
+    if build is None or any(not parameters.get(name) for name in source.parameters):
+        # An unresolved parameter leaves the collector nothing to fetch.
+        raise FieldError(m.build_not_found(number))
+    return ChosenArtifact(service, source, build, parameters)
+
+
+def check_manifests(
+    resolved: Resolved, inp: dict[str, Any], services: Optional[list[Service]] = None
+) -> None:
+    """Step 13: a Helm chart for every service that needs one (getHelmChartsFromServiceInputs)."""
+    inputs = [s for s in inp.get("serviceInputs") or [] if s is not None]
+    for service in resolved.needed_manifests if services is None else services:
+        entry = next((s for s in inputs if s.get("name") == service.name), None)
+        if entry is None:
+            raise FieldError(m.service_input_required(service.name))
+        value = entry.get("manifestValueInput")
+        if value is None:
+            raise FieldError(m.manifest_value_required(service.name))
+        charts = [(mf, c) for mf in service.manifests for c in mf.charts]
+        if value.get("valueType") == "HELM_CHART_ID":
+            chart_id = value.get("helmChartId")
+            if chart_id is None:
+                raise FieldError(m.helm_chart_id_required(service.name))
+            if not chart_id:
+                raise FieldError(m.empty_helm_chart_id(service.name))
+            found = next(((mf, c) for mf, c in charts if c.id == chart_id), None)
+            if found is None:
+                raise FieldError(m.helm_chart_id_not_found(chart_id))
+        else:
+            holder = value.get("versionNumber")
+            if holder is None:
+                raise FieldError(m.version_number_required(service.name))
+            version = holder.get("versionNumber") or ""
+            manifest_name = holder.get("appManifestName") or ""
+            if not version:
+                raise FieldError(m.empty_version_number(service.name))
+            manifest = next((mf for mf in service.manifests if mf.name == manifest_name), None)
+            if manifest is None:
+                raise FieldError(m.manifest_not_in_service(manifest_name))
+            chart = next((c for c in manifest.charts if c.version == version), None)
+            if chart is None:
+                raise FieldError(m.helm_version_not_found(version, service.name))
+            found = (manifest, chart)
+        resolved.charts.append(ChosenChart(service, found[0], found[1]))
 
 
 def check_trigger(fx: Fixtures, resolved: Resolved) -> None:
@@ -408,5 +520,6 @@ def resolve_start(fx: Fixtures, inp: dict[str, Any]) -> Resolved:
     app, entity = common_checks(fx, inp)
     resolved = resolve_variables(app, entity, inp)
     check_artifacts(fx, resolved, inp)
+    check_manifests(resolved, inp)
     check_trigger(fx, resolved)
     return resolved

@@ -17,8 +17,8 @@ from harness_gate.emulator.fixture import (
     Workflow,
     derived_api_key,
 )
-from harness_gate.emulator.start import ChosenArtifact, Deployment, Resolved
-from harness_gate.emulator.timeline import Decision, Plan, Timeline, build, child_id
+from harness_gate.emulator.start import ChosenArtifact, ChosenChart, Deployment, Resolved
+from harness_gate.emulator.timeline import Decision, Pause, Plan, Timeline, build, child_id
 
 FAULT_KINDS = (
     "http_429",
@@ -31,7 +31,15 @@ FAULT_KINDS = (
     "malformed",
     "start_null",
     "execution_not_found",
+    "start_delay",
+    "start_error",
+    "slow_fields",
+    "feature_not_enabled",
 )
+# Faults that change how a request is carried out rather than replacing its answer.
+SHAPING_KINDS = frozenset({"delay", "start_null", "start_delay", "start_error", "slow_fields"})
+# Faults that only mean something for a request that starts executions.
+_START_KINDS = frozenset({"start_null", "start_delay", "start_error"})
 # Faults that replace the whole answer; "process" runs the request first.
 _PROCESS_KINDS = frozenset(
     {"http_429", "http_500", "http_502", "http_503", "http_504", "drop", "malformed"}
@@ -40,6 +48,9 @@ _PARAMS = {
     "delay": {"seconds"},
     "execution_not_found": {"polls"},
     "http_500": {"process", "message"},
+    "start_delay": {"seconds"},
+    "start_error": {"message", "seconds"},
+    "slow_fields": {"seconds"},
 }
 
 
@@ -55,7 +66,7 @@ class Fault:
     params: dict[str, Any] = field(default_factory=dict)
 
     def applies(self, fields: list[str]) -> bool:
-        if self.kind == "start_null" and "startExecution" not in fields:
+        if self.kind in _START_KINDS and "startExecution" not in fields:
             return False  # it only means something for a start
         return self.match == "*" or self.match in fields
 
@@ -91,8 +102,12 @@ def make_fault(
             value = params[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise FaultError(f"{key} must be a non-negative number")
-    if kind == "delay":
+    if "message" in params and not isinstance(params["message"], str):
+        raise FaultError("message must be a string")
+    if kind in ("delay", "start_delay"):
         params.setdefault("seconds", 1.0)
+    if kind == "slow_fields":
+        params.setdefault("seconds", 0.1)
     if kind == "execution_not_found":
         params.setdefault("polls", 1)
     return Fault(kind, match, count, params)
@@ -133,9 +148,12 @@ class ExecutionRecord:
     artifacts: list[ChosenArtifact]
     service_inputs: list[dict[str, Any]]
     plan: Plan
+    charts: list[ChosenChart] = field(default_factory=list)
+    variable_inputs: list[dict[str, Any]] = field(default_factory=list)  # as the start sent them
     decisions: dict[str, Decision] = field(default_factory=dict)
     aborted_at: Optional[float] = None
     interrupt_id: Optional[str] = None
+    pauses: list[Pause] = field(default_factory=list)  # PAUSE_ALL .. RESUME_ALL
     hidden_reads: int = 0
     _timeline: Optional[Timeline] = None
 
@@ -150,7 +168,7 @@ class ExecutionRecord:
     @property
     def timeline(self) -> Timeline:
         if self._timeline is None:
-            self._timeline = build(self.plan, self.decisions, self.aborted_at)
+            self._timeline = build(self.plan, self.decisions, self.aborted_at, tuple(self.pauses))
         return self._timeline
 
     def invalidate(self) -> None:
@@ -161,6 +179,28 @@ class ExecutionRecord:
             return []
         ids = {s.id for s in deployment.needed}
         return [a for a in self.artifacts if a.service.id in ids]
+
+    def charts_for(self, deployment: Optional[Deployment]) -> list[ChosenChart]:
+        if deployment is None:
+            return []
+        ids = {s.id for s in deployment.needs_manifest}
+        return [c for c in self.charts if c.service.id in ids]
+
+    def paused_by_hand(self, now: float) -> bool:
+        return any(p <= now and (r is None or now < r) for p, r in self.pauses)
+
+    def waiting_for(self, now: float) -> Optional[str]:
+        """Why a PAUSED execution waits: approval, inputs or manual; None when not paused."""
+        tl = self.timeline
+        if tl.status_at(now) != "PAUSED":
+            return None
+        if self.paused_by_hand(now):
+            return "manual"
+        if any(a.pending(now) for a in tl.approvals):
+            return "approval"
+        if any(s.waiting is not None and s.waiting.pending(now) for s in tl.stages):
+            return "inputs"
+        return "manual"
 
 
 def ms(t: Optional[float]) -> Optional[int]:
@@ -265,6 +305,7 @@ class State:
                     resolved.pipeline.preparing,
                     resolved.pipeline.queued,
                     stages=resolved.pipeline.stages,
+                    continue_with_defaults=bool(inp.get("continueWithDefaultValues")),
                 )
             else:
                 beh = entity.behaviour
@@ -282,6 +323,8 @@ class State:
                 artifacts=resolved.artifacts,
                 service_inputs=[_compact(s) for s in inp.get("serviceInputs") or [] if s],
                 plan=plan,
+                charts=resolved.charts,
+                variable_inputs=[_compact(v) for v in inp.get("variableInputs") or [] if v],
             )
             if self.hide_next:
                 record.hidden_reads = self.hide_next.pop(0)
@@ -308,10 +351,37 @@ class State:
             record.interrupt_id = new_id()
             record.invalidate()
 
+    def pause(self, record: ExecutionRecord, now: float) -> None:
+        """PAUSE_ALL: the run stands still until RESUME_ALL."""
+        with self.lock:
+            if not record.paused_by_hand(now):
+                record.pauses.append((now, None))
+                record.interrupt_id = new_id()
+                record.invalidate()
+
+    def resume(self, record: ExecutionRecord, now: float) -> None:
+        """RESUME_ALL: the run goes on where it stopped."""
+        with self.lock:
+            if record.pauses and record.pauses[-1][1] is None:
+                record.pauses[-1] = (record.pauses[-1][0], now)
+                record.interrupt_id = new_id()
+                record.invalidate()
+
     def decide(self, record: ExecutionRecord, approval_id: str, decision: Decision) -> None:
         with self.lock:
             record.decisions[approval_id] = decision
             record.invalidate()
+
+    def delete(self, execution_id: str) -> bool:
+        """Forget one execution, as if it was deleted: reads then find nothing."""
+        with self.lock:
+            record = self.by_id.pop(execution_id, None)
+            if record is None:
+                return False
+            self.executions.remove(record)
+            for child in [k for k, (r, _) in self.children.items() if r is record]:
+                del self.children[child]
+            return True
 
     def reset(self) -> None:
         with self.lock:
@@ -350,6 +420,8 @@ class State:
             "history": [{"status": s, "at": ms(at)} for at, s in tl.track.history(now)],
             "variables": dict(record.given),
             "service_inputs": [dict(s) for s in record.service_inputs],
+            "waiting_for": record.waiting_for(now),
+            "continue_with_defaults": record.plan.continue_with_defaults,
         }
 
 

@@ -23,8 +23,20 @@ Event = tuple[float, Optional[str]]
 @dataclass
 class Decision:
     at: float
-    action: str  # approve | reject
+    action: str  # approve | reject | resume (runtime inputs given)
     comments: Optional[str] = None
+
+
+@dataclass
+class InputWait:
+    """A pipeline stage paused for runtime inputs (interrupt PAUSE_FOR_INPUTS)."""
+
+    since: float
+    until: float  # resumed, timed out or aborted
+    resolution: str  # resume | expire | defaults | abort
+
+    def pending(self, t: float) -> bool:
+        return self.since <= t < self.until
 
 
 @dataclass
@@ -71,7 +83,22 @@ class Track:
 class StageRun:
     stage: Stage
     child_id: Optional[str]  # the workflow execution of a workflow stage
-    track: Track  # no events: the stage was never reached
+    track: Track  # no events: the stage was never reached (or waits for inputs)
+    waiting: Optional[InputWait] = None
+
+    def status_at(self, t: float) -> Optional[str]:
+        """The stage's status; None: not reached yet."""
+        w = self.waiting
+        if w is not None and w.since <= t:
+            if t < w.until:
+                return "PAUSED"
+            if w.resolution == "expire":
+                return "EXPIRED"
+            if w.resolution == "abort":
+                return "ABORTED"
+        if not self.track.started(t):
+            return None
+        return self.track.status_at(t)
 
 
 @dataclass
@@ -104,6 +131,7 @@ class Plan:
     queued: float
     behaviour: Optional[Behaviour] = None  # a workflow
     stages: list[Stage] = field(default_factory=list)  # a pipeline
+    continue_with_defaults: bool = False  # runtime-input stages do not pause
 
 
 def child_id(execution_id: str, index: int) -> str:
@@ -114,7 +142,85 @@ def approval_id(execution_id: str, index: int) -> str:
     return derived_id("approval", execution_id, str(index))
 
 
-def build(plan: Plan, decisions: dict[str, Decision], aborted_at: Optional[float]) -> Timeline:
+def inputs_id(execution_id: str, index: int) -> str:
+    """The key of a runtime-inputs resume among an execution's decisions."""
+    return derived_id("runtime-inputs", execution_id, str(index))
+
+
+# A PAUSE_ALL interrupt: paused at, resumed at (None: still paused).
+Pause = tuple[float, Optional[float]]
+_NEVER = float("inf")
+
+
+def build(
+    plan: Plan,
+    decisions: dict[str, Decision],
+    aborted_at: Optional[float],
+    pauses: tuple[Pause, ...] = (),
+) -> Timeline:
+    """The run as planned; PAUSE_ALL..RESUME_ALL intervals push everything after them back."""
+    if pauses:
+        decisions = {k: replace(d, at=_unpaused(d.at, pauses)) for k, d in decisions.items()}
+    timeline = _build(plan, decisions)
+    if pauses:
+        timeline = _paused(timeline, pauses)
+    if aborted_at is not None and aborted_at < timeline.end:
+        timeline = _abort(timeline, aborted_at)
+    return timeline
+
+
+def _unpaused(t: float, pauses: tuple[Pause, ...]) -> float:
+    """Real emulator time -> the run's own time, which stands still while it is paused."""
+    return t - sum(min(t, _NEVER if r is None else r) - p for p, r in pauses if p < t)
+
+
+def _paused(tl: Timeline, pauses: tuple[Pause, ...]) -> Timeline:
+    starts = [(_unpaused(p, pauses), (_NEVER if r is None else r) - p) for p, r in pauses]
+
+    def real(t: float) -> float:
+        return t + sum(length for at, length in starts if t > at)
+
+    def shift(track: Track) -> Track:
+        return Track([(real(at), status) for at, status in track.events if real(at) < _NEVER])
+
+    top = shift(tl.track)
+    stages = [
+        replace(
+            s,
+            track=shift(s.track),
+            waiting=None
+            if s.waiting is None
+            else replace(s.waiting, since=real(s.waiting.since), until=real(s.waiting.until)),
+        )
+        for s in tl.stages
+    ]
+    for p, r in pauses:
+        top = _interrupt(top, p, r)
+        stages = [replace(s, track=_interrupt(s.track, p, r)) for s in stages]
+    approvals = [
+        replace(a, started=real(a.started), expires=real(a.expires), ended=real(a.ended))
+        for a in tl.approvals
+    ]
+    return Timeline(top, real(tl.run_start), real(tl.end), tl.final, tl.failure, stages, approvals)
+
+
+def _interrupt(track: Track, paused: float, resumed: Optional[float]) -> Track:
+    """PAUSED from `paused`, back to the status it had when `resumed`; a track that has not
+    started or has ended by then is left alone."""
+    if not track.started(paused):
+        return track
+    before = track.status_at(paused)
+    if before in FINAL_STATUSES:
+        return track
+    events = [e for e in track.events if e[0] <= paused] + [(paused, "PAUSED")]
+    if resumed is not None:
+        events.append((resumed, before))
+        events += [e for e in track.events if e[0] > paused]
+    events.sort(key=lambda e: e[0])
+    return Track(events)
+
+
+def _build(plan: Plan, decisions: dict[str, Decision]) -> Timeline:
     events: list[Event] = []
     t = plan.created
     if plan.preparing > 0:
@@ -131,8 +237,6 @@ def build(plan: Plan, decisions: dict[str, Decision], aborted_at: Optional[float
         timeline = Timeline(Track(events), t, run.end, run.final, run.failure, [], run.approvals)
     else:
         timeline = _pipeline(plan, t, events, decisions)
-    if aborted_at is not None and aborted_at < timeline.end:
-        timeline = _abort(timeline, aborted_at)
     return timeline
 
 
@@ -185,6 +289,13 @@ def _run(
     approvals = []
     remaining = beh.duration
     t = start
+    if beh.pause is not None:
+        # A manual pause: PAUSED with no approval waiting, then RUNNING again.
+        t += beh.pause.after
+        remaining -= beh.pause.after
+        events.append((t, "PAUSED"))
+        t += beh.pause.resume_after
+        events.append((t, "RUNNING"))
     if beh.approval is not None:
         spec = beh.approval
         t += spec.after
@@ -237,9 +348,25 @@ def _pipeline(
             cursor = when
             continue
         assert stage.behaviour is not None
+        waiting: Optional[InputWait] = None
+        if stage.runtime_variables and not plan.continue_with_defaults:
+            resume = decisions.get(inputs_id(plan.execution_id, i))
+            events.append((cursor, "PAUSED"))
+            if resume is not None:
+                waiting = InputWait(cursor, resume.at, "resume")
+            elif stage.runtime_action == "CONTINUE_WITH_DEFAULTS":
+                waiting = InputWait(cursor, cursor + stage.runtime_timeout, "defaults")
+            else:
+                waiting = InputWait(cursor, cursor + stage.runtime_timeout, "expire")
+            cursor = waiting.until
+            if waiting.resolution == "expire":
+                stages.append(StageRun(stage, None, Track(), waiting))
+                final = "EXPIRED"
+                continue
+            events.append((cursor, "RUNNING"))
         child = child_id(plan.execution_id, i)
         run = _run(stage.behaviour, cursor, aid, child, stage.name, decisions)
-        stages.append(StageRun(stage, child, run.track))
+        stages.append(StageRun(stage, child, run.track, waiting))
         approvals += run.approvals
         # The pipeline mirrors its running stage: PAUSED while it waits, RUNNING again after.
         events += [e for e in run.track.events[1:] if e[1] in ("PAUSED", "RUNNING")]
@@ -258,7 +385,18 @@ def _abort(tl: Timeline, at: float) -> Timeline:
         return Track(kept)
 
     top = Track([e for e in tl.track.events if e[0] <= at] + [(at, "ABORTED")])
-    stages = [replace(s, track=cut(s.track)) for s in tl.stages]
+    stages = [
+        replace(
+            s,
+            track=cut(s.track),
+            waiting=None
+            if s.waiting is None or s.waiting.since > at
+            else replace(s.waiting, until=at, resolution="abort")
+            if s.waiting.pending(at)
+            else s.waiting,
+        )
+        for s in tl.stages
+    ]
     approvals = [
         replace(a, ended=at, resolution="abort") if a.pending(at) else a
         for a in tl.approvals

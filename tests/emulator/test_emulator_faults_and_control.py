@@ -269,6 +269,8 @@ def test_control_http_api(client: Client, emu: Emulator) -> None:
         "history",
         "variables",
         "service_inputs",
+        "waiting_for",
+        "continue_with_defaults",
     }
     assert executions[0]["entity_type"] == "workflow" and executions[0]["status"] == "RUNNING"
 

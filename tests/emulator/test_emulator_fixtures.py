@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -192,3 +194,53 @@ def test_fixture_file_errors(tmp_path: Path) -> None:
 def test_default_fixture_is_plain_yaml() -> None:
     data = yaml.safe_load(DEFAULT_FIXTURE.read_text(encoding="utf-8"))
     assert load_fixtures(data).account.id == load_fixtures().account.id
+
+
+def test_the_documented_fixture_format_loads() -> None:
+    section = DOCS.read_text(encoding="utf-8").split("## Fixture format", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    fixtures = load_fixtures(yaml.safe_load(block))
+    shop = fixtures.applications[0]
+    web = shop.services[0]
+    assert [b.collect_seconds for b in web.artifact_sources[0].builds] == [0.0, 0.0, 2.0]
+    assert web.artifact_sources[1].parameters == ["repo", "path"]
+    assert [c.version for c in web.manifests[0].charts] == ["0.1.0", "0.2.0"]
+    deploy = shop.pipelines[0].stages[0]
+    assert [v.name for v in deploy.runtime_variables] == ["region"]
+    assert deploy.runtime_timeout == 1800 and deploy.runtime_action == "END_EXECUTION"
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        ({"account": {"edition": "FREE"}}, "account.edition: expected one of"),
+        (
+            {"stage": {"runtime_action": "WAIT"}},
+            "stages[0].runtime_action: expected one of END_EXECUTION, CONTINUE_WITH_DEFAULTS",
+        ),
+        (
+            {"workflow": {"pause": {"after": "2m"}, "duration": "1m"}},
+            "pause.after: must not be longer than the duration",
+        ),
+    ],
+)
+def test_new_fixture_keys_are_checked(patch: dict[str, Any], message: str) -> None:
+    data: dict[str, Any] = {
+        "account": patch.get("account", {}),
+        "applications": [
+            {
+                "name": "A",
+                "environments": [{"name": "dev"}],
+                "workflows": [{"name": "W", "environment": "dev", **patch.get("workflow", {})}],
+                "pipelines": [
+                    {
+                        "name": "P",
+                        "variables": [{"name": "x", "runtime": True}],
+                        "stages": [{"workflow": "W", "variables": {}, **patch.get("stage", {})}],
+                    }
+                ],
+            }
+        ],
+    }
+    with pytest.raises(FixtureError, match=re.escape(message)):
+        load_fixtures(data)

@@ -123,7 +123,12 @@ def test_root_types_match(required_real_schema: GraphQLSchema) -> None:
         "executions",
         "approvalDetails",
     }
-    assert set(ours.mutation_type.fields) == {"startExecution", "approveOrRejectApprovals"}
+    assert set(ours.mutation_type.fields) == {
+        "startExecution",
+        "approveOrRejectApprovals",
+        "pipelineResumeRuntime",
+    }
+    assert "runtimeExecutionInputsToResumePipeline" in ours.query_type.fields
 
 
 def test_the_comparison_catches_differences(required_real_schema: GraphQLSchema) -> None:
@@ -159,3 +164,68 @@ def test_missing_real_schema_fails_in_ci_and_skips_elsewhere(
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         emulator_helpers.required_real_schema()
+
+
+HARD_PARTS_OPERATIONS = [
+    """
+    mutation Resume($input: RuntimeExecutionInputsToResumePipeline!) {
+      pipelineResumeRuntime(input: $input) { clientMutationId status }
+    }""",
+    """
+    query Inputs($app: String!, $id: String!, $stage: String!, $vars: [VariableInput]) {
+      runtimeExecutionInputsToResumePipeline(
+        applicationId: $app, pipelineExecutionId: $id, pipelineStageElementId: $stage,
+        variableInputs: $vars
+      ) { serviceInputs { name } serviceManifestInputs { name } }
+    }""",
+    """
+    query Start($app: String!, $id: String!) {
+      executionInputs(applicationId: $app, entityId: $id, executionType: WORKFLOW) {
+        serviceInputs { name artifactSources { name ... on NexusArtifactSource { parameters } } }
+        serviceManifestInputs { id name }
+      }
+    }""",
+    """
+    query Paused($id: String!) {
+      execution(executionId: $id) {
+        status
+        ... on WorkflowExecution { manifests { id name version applicationManifestId createdAt } }
+        ... on PipelineExecution {
+          pipelineStageExecutions {
+            pipelineStageElementId
+            ... on WorkflowStageExecution {
+              status
+              runtimeInputVariables { name type required allowedValues defaultValue fixed }
+            }
+            ... on ApprovalStageExecution { status approvalStepType }
+          }
+        }
+      }
+    }""",
+    """
+    mutation {
+      startExecution(input: {
+        applicationId: "a", entityId: "e", executionType: PIPELINE,
+        continueWithDefaultValues: true,
+        serviceInputs: [
+          {name: "guestbook", manifestValueInput: {valueType: VERSION_NUMBER,
+            versionNumber: {appManifestName: "guestbook-chart", versionNumber: "0.1.0"}}},
+          {name: "g", manifestValueInput: {valueType: HELM_CHART_ID, helmChartId: "c"}},
+          {name: "n", artifactValueInput: {valueType: PARAMETERIZED_ARTIFACT_SOURCE,
+            parameterizedArtifactSource: {artifactSourceName: "guestbook-params",
+              buildNumber: "1.0.0", parameterValueInputs: [{name: "repo", value: "r"}]}}}
+        ]
+      }) { execution { id status } }
+    }""",
+]
+
+
+@pytest.mark.parametrize("operation", HARD_PARTS_OPERATIONS)
+def test_operations_the_emulator_accepts_are_valid_for_the_real_server(
+    required_real_schema: GraphQLSchema, operation: str
+) -> None:
+    from graphql import parse, validate
+
+    doc = parse(operation)
+    assert validate(get_schema(), doc) == []
+    assert validate(required_real_schema, doc) == []
