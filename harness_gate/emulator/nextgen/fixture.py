@@ -372,6 +372,7 @@ class _Parser:
         if beh is None:
             if spec.type == "Approval":
                 spec.waits.append(Wait("approval"))
+                spec.duration = 0.0  # the stage ends when the approval does
             return spec
         keys = {"duration", "outcome", "failure", "step", "step_type"} | set(WAIT_KINDS)
         beh = self.mapping(beh, where, keys)
@@ -386,6 +387,8 @@ class _Parser:
             if beh.get(kind) is not None:
                 spec.waits.append(self.wait(kind, beh[kind], f"{where}.{kind}"))
         spec.waits.sort(key=lambda w: w.after)
+        if beh.get("duration") is None and any(w.kind == "approval" for w in spec.waits):
+            spec.duration = max(w.after for w in spec.waits)  # ends when the approval does
         return spec
 
     def wait(self, kind: str, node: Any, where: str) -> Wait:

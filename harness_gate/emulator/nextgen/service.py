@@ -458,11 +458,11 @@ class _Call:
             f"Could not find file {spec.git.file_path} in branch {branch} of repo {spec.git.repo}",
         )
 
-    def git_details(self, spec: PipelineSpec) -> dict[str, Any]:
+    def git_details(self, spec: PipelineSpec, branch: Optional[str] = None) -> dict[str, Any]:
         if spec.git is None:
             keys = ("objectId", "branch", "repoIdentifier", "rootFolder", "filePath", "repoName")
             return dict.fromkeys(keys)
-        branch = self.p("branch") or spec.git.branch
+        branch = branch or self.p("branch") or spec.git.branch
         return {
             "objectId": derived_id("git-object", spec.identifier, branch),
             "branch": branch,
@@ -1134,7 +1134,7 @@ class _Call:
             "executionErrorInfo": {"message": message} if message else None,
             "failureInfo": self.failure_info(message) if message else None,
             "storeType": "REMOTE" if rec.pipeline.git else "INLINE",
-            "gitDetails": self.git_details(rec.pipeline),
+            "gitDetails": self.git_details(rec.pipeline, rec.branch),
             "abortedBy": None
             if rec.aborted_at is None
             else {"userName": rec.abort_by, "email": None, "createdAt": _ms(rec.aborted_at)},

@@ -249,8 +249,11 @@ def _abort(run: Run, at: float) -> None:
 
 
 def _dedupe(events: list[tuple[float, str]]) -> list[tuple[float, str]]:
+    """One status per instant (the last one set), and no repeats."""
     out: list[tuple[float, str]] = []
     for at, s in events:
+        if out and out[-1][0] == at:
+            out.pop()
         if out and out[-1][1] == s:
             continue
         out.append((at, s))
