@@ -44,6 +44,7 @@ from harness_gate.emulator.nextgen.timeline import (
 from harness_gate.emulator.state import SlidingWindow, State, new_id
 
 PREFIXES = ("/gateway/pipeline/api", "/pipeline/api")
+PREFLIGHT_SECONDS = 2.0  # emulator seconds a pre-flight check stays IN_PROGRESS
 
 _P = r"([^/]+)"
 # (method, path pattern, operationId); operationIds are the pipeline-service ones where public.
@@ -67,6 +68,8 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", f"/inputSets/overlay/{_P}", "getOverlayInputSet"),
         ("GET", f"/inputSets/{_P}", "getInputSet"),
         ("PUT", f"/pipeline/execute/interrupt/{_P}", "putHandleInterrupt"),
+        ("POST", "/pipeline/execute/preflightCheck", "startPreFlightCheck"),
+        ("GET", "/pipeline/execute/getPreflightCheckResponse", "getPreFlightCheckResponse"),
         (
             "PUT",
             f"/pipeline/execute/manualIntervention/interrupt/{_P}/{_P}",
@@ -202,6 +205,7 @@ class NextGen:
         self.by_id: dict[str, NgExecution] = {}
         self.sequences: dict[tuple[str, str, str], int] = {}
         self.limiters: dict[str, SlidingWindow] = {}
+        self.preflights: dict[str, tuple[float, PipelineSpec, Merged]] = {}
         self.lock: threading.RLock = state.lock
 
     # -- wiring from the HTTP server ---------------------------------------------------------
@@ -293,6 +297,7 @@ class NextGen:
             self.by_id.clear()
             self.sequences.clear()
             self.limiters.clear()
+            self.preflights.clear()
 
     def execution_dicts(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -1334,6 +1339,72 @@ class _Call:
                 "inputSetYaml": rec.merged.yaml,
                 "inputSetTemplateYaml": dump(template(rec.pipeline.doc, rec.stage_ids)),
                 "latestTemplateYaml": dump(template(rec.pipeline.doc, rec.stage_ids)),
+            }
+        )
+
+    # -- pre-flight check --------------------------------------------------------------------
+
+    def op_startPreFlightCheck(self) -> NgResponse:
+        _, spec = self.pipeline(self.p("pipelineIdentifier"))
+        if spec is None:
+            return self.pipeline_not_found(str(self.p("pipelineIdentifier")), 400)
+        try:
+            merged = merge(spec.doc, spec.inputs, [self.req.body.decode("utf-8", "replace")])
+        except ValueError as e:
+            return env.error("INVALID_REQUEST", f"Invalid yaml: {e}")
+        check_id = new_id()
+        self.ng.preflights[check_id] = (self.now, spec, merged)
+        return env.ok(check_id)
+
+    def op_getPreFlightCheckResponse(self) -> NgResponse:
+        found = self.ng.preflights.get(str(self.p("preflightCheckId")))
+        if found is None:
+            return env.error("INVALID_REQUEST", "Could not find pre flight check data")
+        started, spec, merged = found
+        if self.now < started + PREFLIGHT_SECONDS:
+            return env.ok(
+                {
+                    "status": "IN_PROGRESS",
+                    "pipelineInputWrapperResponse": None,
+                    "connectorWrapperResponse": None,
+                    "errorInfo": None,
+                }
+            )
+        problems = {fqn: [e["message"] for e in errs] for fqn, errs in merged.errors.items()}
+        for fqn in merged.missing:
+            problems.setdefault(fqn, []).append("Runtime input is not provided")
+        inputs = [
+            {
+                "success": fqn not in problems,
+                "fqn": fqn,
+                "stageName": i.stage,
+                "stepName": None,
+                "errorInfo": None
+                if fqn not in problems
+                else {
+                    "summary": "; ".join(problems[fqn]),
+                    "description": "",
+                    "causes": [],
+                    "resolution": [],
+                },
+            }
+            for fqn, i in ((i.fqn, i) for i in spec.inputs)
+        ]
+        verdict = "FAILURE" if problems else "SUCCESS"
+        return env.ok(
+            {
+                "status": verdict,
+                "pipelineInputWrapperResponse": {
+                    "pipelineInputResponse": inputs,
+                    "status": verdict,
+                    "label": "Verifying pipeline inputs",
+                },
+                "connectorWrapperResponse": {
+                    "checkResponses": [],
+                    "status": "SUCCESS",
+                    "label": "Verifying connectors",
+                },
+                "errorInfo": None,
             }
         )
 

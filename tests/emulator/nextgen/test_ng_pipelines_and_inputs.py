@@ -5,6 +5,8 @@ from __future__ import annotations
 import yaml
 from ng_helpers import RUNTIME_YAML, Ng
 
+from harness_gate.emulator import Emulator
+
 
 def test_get_pipeline_by_identifier(ng: Ng) -> None:
     data = ng.ok("GET", "/pipelines/deploy_guestbook")
@@ -186,3 +188,25 @@ def test_merge_flags_fields_that_are_not_inputs(ng: Ng) -> None:
     assert errors["errors"][0]["message"] == (
         "Field either not present in pipeline or not a runtime input"
     )
+
+
+def test_preflight_check_is_polled_until_done(emu: Emulator, ng: Ng) -> None:
+    response = ng.call(
+        "POST",
+        "/pipeline/execute/preflightCheck",
+        params=ng.scope(pipelineIdentifier="deploy_guestbook"),
+        headers=ng.headers(**{"Content-Type": "application/yaml"}),
+        data=RUNTIME_YAML.replace("us-east-1", "mars-1").encode(),
+    )
+    assert response.status_code == 200
+    check_id = response.json()["data"]
+    params = ng.scope(preflightCheckId=check_id)
+    first = ng.ok("GET", "/pipeline/execute/getPreflightCheckResponse", params=params)
+    assert first["status"] == "IN_PROGRESS"
+    emu.advance(3)
+    done = ng.ok("GET", "/pipeline/execute/getPreflightCheckResponse", params=params)
+    assert done["status"] == "FAILURE"
+    failed = [
+        r for r in done["pipelineInputWrapperResponse"]["pipelineInputResponse"] if not r["success"]
+    ]
+    assert [r["fqn"] for r in failed] == ["pipeline.variables.region.value"]
