@@ -227,6 +227,12 @@ class _Parser:
         except ValueError as e:
             raise self.fail(f"{where}.{key}", str(e)) from e
 
+    def count(self, node: dict[str, Any], key: str, where: str) -> int:
+        value = node.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(f"{where}.{key}", "expected a non-negative integer")
+        return value
+
     def flag(self, node: dict[str, Any], key: str, where: str, default: bool) -> bool:
         value = node.get(key, default)
         if not isinstance(value, bool):
@@ -316,6 +322,8 @@ class _Parser:
         ]
         self.counter += 1
         created = node.get("created_at", 1_700_000_000_000 - self.counter * 60_000)
+        if isinstance(created, bool) or not isinstance(created, int):
+            raise self.fail(f"{where}.created_at", "expected epoch milliseconds")
         git = None
         if node.get("git") is not None:
             g = self.mapping(
@@ -354,7 +362,7 @@ class _Parser:
             queue_status=queue_status,
             opa_deny=None if node.get("opa_deny") is None else str(node["opa_deny"]),
             outcome=outcome,
-            not_found_reads=int(node.get("not_found_reads") or 0),
+            not_found_reads=self.count(node, "not_found_reads", where),
             required_at_start=[str(x) for x in self.items(node, "required_at_start", where)],
             execute_allowed=self.flag(node, "execute_allowed", where, True),
             created_at=int(created),

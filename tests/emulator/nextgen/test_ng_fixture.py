@@ -97,3 +97,25 @@ def test_the_default_fixture_nextgen_block_loads(tmp_path: Path) -> None:
     copy.write_text(yaml.safe_dump(data))
     with Emulator(str(copy), rate_limit=None) as emu:
         assert Ng(emu).ok("GET", "/pipelines/deploy_guestbook")
+
+
+def test_not_found_reads_must_be_a_count() -> None:
+    with pytest.raises(FixtureError, match="not_found_reads"):
+        Emulator(_world(stages={"a": {}}, not_found_reads="two"))
+
+
+def test_control_api_tokens_and_decide_errors(emu: Emulator, ng: Ng) -> None:
+    tokens = ng.http.get(emu.base_url + "/_emulator/nextgen/tokens", timeout=10).json()
+    assert sorted(t["type"] for t in tokens) == ["pat", "sat"]
+    eid = ng.start("smoke_test")["uuid"]
+    decide = emu.base_url + "/_emulator/nextgen/decide"
+    idle = ng.http.post(decide, json={"execution_id": eid, "action": "approve"}, timeout=10)
+    assert idle.status_code == 400
+    assert "not waiting" in idle.json()["error"]
+    unknown = ng.http.post(decide, json={"execution_id": "x", "action": "approve"}, timeout=10)
+    assert unknown.status_code == 400
+    approval = ng.start("release_approval")["uuid"]
+    emu.advance(31)
+    wrong = ng.http.post(decide, json={"execution_id": approval, "action": "continue"}, timeout=10)
+    assert wrong.status_code == 400
+    assert ng.status(approval) == "ApprovalWaiting"
