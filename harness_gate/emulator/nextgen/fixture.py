@@ -116,6 +116,7 @@ class PipelineSpec:
     opa_deny: Optional[str] = None
     outcome: Optional[str] = None  # the pipeline's final status if every stage is positive
     not_found_reads: int = 0
+    status_lag: float = 0.0  # seconds the summary status trails the stages
     required_at_start: list[str] = field(default_factory=list)
     execute_allowed: bool = True
     input_sets: list[InputSet] = field(default_factory=list)
@@ -296,7 +297,7 @@ class _Parser:
     def pipeline(self, node: Any, where: str) -> PipelineSpec:
         keys = {
             "identifier", "name", "description", "tags", "modules", "yaml", "draft", "invalid",
-            "git", "queued", "queue_status", "opa_deny", "outcome", "not_found_reads",
+            "git", "queued", "queue_status", "opa_deny", "outcome", "not_found_reads", "status_lag",
             "required_at_start", "execute_allowed", "stages", "input_sets", "created_at",
         }  # fmt: skip
         node = self.mapping(node, where, keys)
@@ -363,6 +364,7 @@ class _Parser:
             opa_deny=None if node.get("opa_deny") is None else str(node["opa_deny"]),
             outcome=outcome,
             not_found_reads=self.count(node, "not_found_reads", where),
+            status_lag=self.seconds(node, "status_lag", where, 0.0),
             required_at_start=[str(x) for x in self.items(node, "required_at_start", where)],
             execute_allowed=self.flag(node, "execute_allowed", where, True),
             created_at=int(created),

@@ -1058,7 +1058,9 @@ class _Call:
     def summary(self, rec: NgExecution) -> dict[str, Any]:
         now = self.now
         run = rec.run
-        status = run.status_at(now)
+        # The summary's status is written asynchronously: it may show an older one.
+        shown_at = max(rec.created, now - rec.pipeline.status_lag)
+        status = run.status_at(shown_at)
         layout: dict[str, Any] = {}
         counts = {"Success": 0, "Running": 0, "Failed": 0}
         stage_runs = run.stages
@@ -1127,7 +1129,7 @@ class _Call:
             if stage_runs
             else None,
             "startTs": _ms(rec.created),
-            "endTs": _ms(run.end(now)),
+            "endTs": _ms(run.end(shown_at)),
             "createdAt": _ms(rec.created),
             "canRetry": failed,
             "showRetryHistory": False,

@@ -189,3 +189,15 @@ def test_time_scale_runs_a_pipeline_fast() -> None:
         ng = Ng(emu)
         eid = ng.start("smoke_test")["uuid"]
         assert ng.status(eid) == "Success"
+
+
+def test_summary_status_can_trail_the_stages(emu: Emulator, ng: Ng) -> None:
+    eid = ng.start("lagging_status")["uuid"]
+    emu.advance(22)
+    summary = ng.summary(eid)
+    deploy = next(iter(summary["layoutNodeMap"].values()))
+    assert deploy["status"] == "Failed"
+    assert summary["status"] == "Running"
+    assert summary["endTs"] is None
+    emu.advance(5)
+    assert ng.status(eid) == "Failed"
