@@ -582,7 +582,9 @@ class _Call:
             return self.pipeline_not_found(self.args[0])
         return env.ok(self.pipeline_summary(spec))
 
-    def paging(self, default_size: int, page_name: str, size_name: str) -> tuple[int, int, Any]:
+    def paging(
+        self, default_size: int, page_name: str, size_name: str
+    ) -> tuple[int, int, Optional[NgResponse]]:
         try:
             page = int(self.p(page_name) or 0)
             size = int(self.p(size_name) or default_size)
@@ -609,7 +611,7 @@ class _Call:
     def op_getPipelineList(self) -> NgResponse:
         page, size, problem = self.paging(25, "page", "size")
         if problem is not None:
-            return problem  # type: ignore[no-any-return]
+            return problem
         body, problem = self.json_body()
         if problem is not None:
             return problem
@@ -687,7 +689,7 @@ class _Call:
             return self.pipeline_not_found(str(self.p("pipelineIdentifier")))
         page, size, problem = self.paging(100, "pageIndex", "pageSize")
         if problem is not None:
-            return problem  # type: ignore[no-any-return]
+            return problem
         kind = (self.p("inputSetType") or "ALL").upper()
         pattern, problem = self.search()
         if problem is not None:
@@ -1268,7 +1270,7 @@ class _Call:
     def op_getListOfExecutions(self) -> NgResponse:
         page, size, problem = self.paging(10, "page", "size")
         if problem is not None:
-            return problem  # type: ignore[no-any-return]
+            return problem
         body, problem = self.json_body()
         if problem is not None:
             return problem
@@ -1296,7 +1298,7 @@ class _Call:
     def op_getListOfExecutionIdentifier(self) -> NgResponse:
         page, size, problem = self.paging(10, "page", "size")
         if problem is not None:
-            return problem  # type: ignore[no-any-return]
+            return problem
         found = [
             r for r in self.listed(self.p("pipelineIdentifier")) if r.run.end(self.now) is not None
         ]
