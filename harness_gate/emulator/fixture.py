@@ -257,6 +257,7 @@ class Fixtures:
     applications: list[Application]
     freezes: list[Freeze]
     source: str = "<dict>"
+    nextgen: Any = None  # the raw `nextgen:` section; harness_gate.emulator.nextgen reads it
 
     def application(self, app_id: str) -> Optional[Application]:
         return next((a for a in self.applications if a.id == app_id), None)
@@ -366,7 +367,7 @@ class _Loader:
     # -- the tree ---------------------------------------------------------------------------
 
     def load(self, data: dict[str, Any]) -> Fixtures:
-        data = self.mapping(data, "top level", {"account", "applications", "freezes"})
+        data = self.mapping(data, "top level", {"account", "applications", "freezes", "nextgen"})
         account = self.account(data.get("account") or {})
         apps = [
             self.application(node, f"applications[{i}]")
@@ -380,7 +381,7 @@ class _Loader:
             self.freeze(node, f"freezes[{i}]", apps)
             for i, node in enumerate(self.items(data, "freezes", "top level"))
         ]
-        return Fixtures(account, apps, freezes, self.source)
+        return Fixtures(account, apps, freezes, self.source, data.get("nextgen"))
 
     def account(self, node: Any) -> Account:
         node = self.mapping(

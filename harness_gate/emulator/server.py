@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 from harness_gate.emulator import messages as m
 from harness_gate.emulator.api import Context, Prepared, prepare, run, top_level_fields
 from harness_gate.emulator.fixture import EDITIONS_WITHOUT_API, FixtureSource, load_fixtures
+from harness_gate.emulator.nextgen import NextGen, route_of
+from harness_gate.emulator.nextgen.envelopes import NgResponse
 from harness_gate.emulator.state import SHAPING_KINDS, Fault, FaultError, State, make_fault
 
 GRAPHQL_PATHS = ("/api/graphql", "/gateway/api/graphql")
@@ -143,9 +145,12 @@ class _Described:
 class Responder:
     """Turns one request into one response; every method is safe to call from many threads."""
 
-    def __init__(self, state: State, stopping: threading.Event) -> None:
+    def __init__(
+        self, state: State, stopping: threading.Event, nextgen: Optional[NextGen] = None
+    ) -> None:
         self.state = state
         self.stopping = stopping
+        self.nextgen = nextgen if nextgen is not None else NextGen(state)
 
     # -- the real server's endpoints -------------------------------------------------------------
 
@@ -161,13 +166,15 @@ class Responder:
         }
         info = self.describe(req)
         fault = state.take_fault(info.fields)
-        if fault is not None and fault.kind == "delay":
+        if fault is not None and fault.kind == "delay" and not fault.params.get("process"):
             self.stopping.wait(float(fault.params["seconds"]))
         ctx = Context(state, state.now(), stopping=self.stopping)
         if fault is not None:
             _shape(ctx, fault)
         if fault is not None and fault.kind in SHAPING_KINDS:
             response = self.process(req, info, ctx)
+            if fault.kind == "delay" and fault.params.get("process"):
+                self.stopping.wait(float(fault.params["seconds"]))  # done, answered late
         elif fault is not None and not fault.params.get("process"):
             response = self.fault_response(fault, info, None)
         else:
@@ -195,6 +202,9 @@ class Responder:
         return response
 
     def describe(self, req: Request) -> _Described:
+        if route_of(req.path) is not None:
+            names, variables = self.nextgen.describe(req)
+            return _Described("nextgen", names, [], names[0], variables)
         if req.path in GRAPHQL_PATHS:
             info = _Described("graphql")
             if req.method == "POST":
@@ -242,6 +252,8 @@ class Responder:
     def process(self, req: Request, info: _Described, ctx: Context) -> Response:
         if info.kind == "graphql":
             return self.graphql(req, info, ctx)
+        if info.kind == "nextgen":
+            return _from_ng(self.nextgen.handle(req, ctx.started, ctx.read_ids, ctx.now))
         match = _ABORT_PATH.match(req.path)
         if match:
             return self.abort(req, info, ctx, match.group(1))
@@ -347,6 +359,9 @@ class Responder:
         self, fault: Fault, info: _Described, processed: Optional[Response]
     ) -> Response:
         kind = fault.kind
+        ng = self.nextgen.fault(kind) if info.kind == "nextgen" else None
+        if ng is not None:
+            return _from_ng(ng)
         if kind == "http_429":
             if info.kind == "rest":
                 return _text(429, REST_THROTTLED)
@@ -383,6 +398,8 @@ class Responder:
             payload = json.loads(req.body) if req.body.strip() else {}
         except ValueError as e:
             return _json(400, {"error": f"body is not JSON: {e}"})
+        if route[1].startswith("/_emulator/nextgen/"):
+            return _json(*self.nextgen.control(route[0], route[1], payload))
         if route == ("POST", "/_emulator/faults"):
             if not isinstance(payload, dict):
                 return _json(400, {"error": "expected a JSON object"})
@@ -423,6 +440,7 @@ class Responder:
             return _json(200, {"deleted": execution_id})
         if route == ("POST", "/_emulator/reset"):
             state.reset()
+            self.nextgen.reset()
             return _json(200, {"reset": True})
         if route == ("GET", "/_emulator/clock"):
             return _json(200, clock(state))
@@ -446,6 +464,10 @@ class Responder:
             f"<table><tr><th>execution</th><th>entity</th><th>status</th></tr>{rows}</table>"
         )
         return _text(200, page, "text/html")
+
+
+def _from_ng(r: NgResponse) -> Response:
+    return Response(r.status, r.body, r.content_type, dict(r.headers), rate_limited=r.rate_limited)
 
 
 def executions(state: State) -> list[dict[str, Any]]:
@@ -612,6 +634,7 @@ class Emulator:
     ) -> None:
         self.fixtures = load_fixtures(fixtures)
         self.state = State(self.fixtures, time_scale, rate_limit, account_id, api_key)
+        self.nextgen = NextGen(self.state)  # the NextGen pipeline routes and their executions
         self.host = host
         self.port = port
         self._stopping = threading.Event()
@@ -624,10 +647,12 @@ class Emulator:
         if self._server is not None:
             return self
         self._stopping.clear()
-        server = _Server((self.host, self.port), Responder(self.state, self._stopping))
+        responder = Responder(self.state, self._stopping, self.nextgen)
+        server = _Server((self.host, self.port), responder)
         self.port = int(server.server_address[1])
         if self.fixtures.account.portal_url is None:
             self.state.portal_url = self.base_url + "/"  # links point back at the emulator
+        self.nextgen.base_url = self.base_url
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -686,6 +711,19 @@ class Emulator:
             "HARNESS_API_KEY": self.api_key,
         }
 
+    def ng_env(self) -> dict[str, str]:
+        """NextGen settings: base URL of pipeline-service, account, a PAT and a SAT token."""
+        tokens = {t.type: t.token for t in self.nextgen.fixtures.tokens}
+        out = {
+            "HARNESS_NG_BASE_URL": self.base_url + "/gateway/pipeline/api",
+            "HARNESS_ACCOUNT_ID": self.account_id,
+        }
+        if "pat" in tokens:
+            out["HARNESS_NG_API_KEY"] = tokens["pat"]
+        if "sat" in tokens:
+            out["HARNESS_NG_SAT_API_KEY"] = tokens["sat"]
+        return out
+
     # -- faults and observation --------------------------------------------------------------
 
     def add_fault(self, kind: str, match: str = "*", count: int = 1, **params: Any) -> None:
@@ -709,6 +747,7 @@ class Emulator:
     def reset(self) -> None:
         """Forget faults, the request log and every execution."""
         self.state.reset()
+        self.nextgen.reset()
 
     def now(self) -> float:
         return self.state.now()

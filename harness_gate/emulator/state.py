@@ -45,7 +45,7 @@ _PROCESS_KINDS = frozenset(
     {"http_429", "http_500", "http_502", "http_503", "http_504", "drop", "malformed"}
 )
 _PARAMS = {
-    "delay": {"seconds"},
+    "delay": {"seconds", "process"},
     "execution_not_found": {"polls"},
     "http_500": {"process", "message"},
     "start_delay": {"seconds"},

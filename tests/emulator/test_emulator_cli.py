@@ -71,7 +71,7 @@ def test_register_adds_the_subcommand() -> None:
     parser = argparse.ArgumentParser(prog="harness-gate")
     command.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["emulator"])
-    assert args.func is command.run
+    assert args.func is command.main
     assert (args.host, args.port, args.fixtures, args.time_scale) == ("127.0.0.1", 0, None, 1.0)
     assert (args.rate_limit, args.no_rate_limit) == (30, False)
     args = parser.parse_args(
