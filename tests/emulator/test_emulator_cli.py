@@ -13,6 +13,7 @@ import pytest
 import requests
 from emulator_helpers import REPO
 
+from harness_gate import cli
 from harness_gate.commands import emulator as command
 
 
@@ -103,15 +104,11 @@ def test_without_graphql_it_says_how_to_install(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setitem(sys.modules, "graphql", None)  # makes `import graphql` fail
-    args = argparse.Namespace(
-        host="127.0.0.1", port=0, fixtures=None, time_scale=1.0, rate_limit=30, no_rate_limit=False
-    )
-    assert command.run(args) == 2
+    assert cli.main(["emulator"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert (
-        err.strip()
-        == "harness-gate emulator needs graphql-core: pip install 'harness-gate[emulator]'"
+    assert err.strip().endswith(
+        "error: harness-gate emulator needs graphql-core: pip install 'harness-gate[emulator]'"
     )
 
 
