@@ -174,13 +174,17 @@ class DeploymentResult:
     gate_started_at: Optional[datetime] = None  # when the gate sent the start
     gate_ended_at: Optional[datetime] = None  # when the gate saw the end
     notice_interval: Optional[float] = None  # the poll interval in force when the end was seen
+    platform: str = FIRSTGEN  # NextGen: application is "org/project"
 
     @property
     def classname(self) -> str:
-        """Stable JUnit classname: harness.<application>.<entity>, dots only as separators."""
-        return ".".join(
-            ["harness", _classname_part(self.application), _classname_part(self.entity_name)]
-        )
+        """Stable JUnit classname: harness.<application>.<entity> (NextGen:
+        harness.<org>.<project>.<pipeline>), dots only as separators."""
+        where = [self.application]
+        if self.platform == NEXTGEN and "/" in self.application:
+            where = self.application.split("/", 1)
+        parts = [*where, self.entity_name]
+        return ".".join(["harness", *(_classname_part(p) for p in parts)])
 
     @property
     def started(self) -> bool:

@@ -65,8 +65,14 @@ def result_for(d: object) -> DeploymentResult:
     from harness_gate.model import Deployment
 
     assert isinstance(d, Deployment)
+    from harness_gate.model import NEXTGEN
+
     return DeploymentResult(
-        name=d.name, application=d.application, entity_type=d.entity_type, entity_name=d.entity_name
+        name=d.name,
+        application=d.application,
+        entity_type=d.entity_type,
+        entity_name=d.entity_name,
+        platform=NEXTGEN if d.nextgen is not None else d.platform,
     )
 
 

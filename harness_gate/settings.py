@@ -86,6 +86,7 @@ class ConnectionSettings:
     verify: Union[bool, str] = True  # True, or a CA bundle path
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     max_rpm: int = DEFAULT_MAX_RPM
+    max_rpm_given: bool = False  # --max-rpm was given (else each platform has its default)
     connect_give_up: Optional[float] = DEFAULT_CONNECT_GIVE_UP
     verbose: bool = False
 
@@ -280,6 +281,7 @@ def build_settings(
         verify=verify,
         request_timeout=request_timeout or DEFAULT_REQUEST_TIMEOUT,
         max_rpm=max_rpm or DEFAULT_MAX_RPM,
+        max_rpm_given=max_rpm is not None,
         connect_give_up=connect_give_up or DEFAULT_CONNECT_GIVE_UP,
         verbose=verbose,
     )

@@ -37,7 +37,14 @@ def wait_for(
         command="wait",
         spec_path=None,
         deployments=[
-            DeploymentResult(name=i, application="", entity_type="", entity_name="", execution_id=i)
+            DeploymentResult(
+                name=i,
+                application="",
+                entity_type="",
+                entity_name="",
+                execution_id=i,
+                platform=options.platform,
+            )
             for i in ids
         ],
     )

@@ -29,5 +29,9 @@ def connect(
             settings, console, stopper, start_grace=start_grace, retry_base=retry_base
         )
     if name == NEXTGEN:
-        raise UsageError("platform nextgen is not available in this version")
+        from harness_gate.platforms import nextgen
+
+        return nextgen.connect(
+            settings, console, stopper, start_grace=start_grace, retry_base=retry_base
+        )
     raise UsageError(f"unknown platform {name!r}; expected one of: {', '.join(PLATFORMS)}")
