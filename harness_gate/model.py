@@ -10,6 +10,12 @@ from typing import Optional
 PIPELINE = "pipeline"
 WORKFLOW = "workflow"
 
+# The Harness platform a spec addresses: FirstGen (GraphQL, applications, workflows) or
+# NextGen (organisations, projects, pipelines by identifier).
+FIRSTGEN = "firstgen"
+NEXTGEN = "nextgen"
+PLATFORMS = (FIRSTGEN, NEXTGEN)
+
 # Harness ExecutionStatus values (execution.graphql). A status Harness adds later is kept as
 # text and treated as active, so the gate shows it instead of crashing on it.
 SUCCESS_STATUSES = frozenset({"SUCCESS"})
@@ -41,10 +47,51 @@ class ArtifactInput:
     build: Optional[str] = None
     artifact_id: Optional[str] = None
     location: Optional[Location] = None
+    # parameterValueInputs of a parameterized artifact source: (name, exact text), spec order
+    parameters: tuple[tuple[str, str], ...] = ()
 
     @property
     def value_type(self) -> str:
         return "ARTIFACT_ID" if self.artifact_id is not None else "BUILD_NUMBER"
+
+
+@dataclass(frozen=True)
+class ManifestInput:
+    """One manifestInputs entry (FirstGen): a Helm chart version, or a chart id."""
+
+    service: str
+    manifest: str  # the application manifest name
+    version: Optional[str] = None
+    chart_id: Optional[str] = None
+    location: Optional[Location] = None
+
+    @property
+    def value_type(self) -> str:
+        return "HELM_CHART_ID" if self.chart_id is not None else "VERSION_NUMBER"
+
+
+@dataclass(frozen=True)
+class StageArtifactInput:
+    """NextGen: the tag of the primary artifact of a stage's service, when it is an input."""
+
+    stage: str
+    tag: str
+    location: Optional[Location] = None
+
+
+@dataclass
+class NextGenTarget:
+    """Where and how a NextGen pipeline runs; Deployment.nextgen for platform: nextgen."""
+
+    org: str
+    project: str
+    pipeline: Optional[str] = None  # the pipeline identifier
+    pipeline_name: Optional[str] = None  # or its exact name
+    input_sets: list[str] = field(default_factory=list)
+    inputs: Optional[str] = None  # raw runtime-input YAML, as written (after ${VAR})
+    stages: list[str] = field(default_factory=list)
+    branch: Optional[str] = None
+    artifacts: list[StageArtifactInput] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -53,16 +100,16 @@ class VariableInput:
 
     name: str
     value: str
-    type: str = "NAME"  # VariableValueType: NAME, ID or EXPRESSION
+    type: str = "NAME"  # VariableValueType: NAME or ID (always NAME on NextGen)
     location: Optional[Location] = None
 
 
 @dataclass
 class Deployment:
     name: str
-    entity_type: str  # PIPELINE or WORKFLOW
-    entity_name: str
-    application: str
+    entity_type: str  # PIPELINE or WORKFLOW (NextGen: always PIPELINE)
+    entity_name: str  # NextGen: the pipeline identifier, or pipeline_name
+    application: str  # NextGen: "org/project"
     artifacts: list[ArtifactInput] = field(default_factory=list)
     variables: list[VariableInput] = field(default_factory=list)
     notes: Optional[str] = None
@@ -71,6 +118,10 @@ class Deployment:
     abort_on_exit: bool = False
     allow_unknown_variables: bool = False
     location: Optional[Location] = None
+    platform: str = FIRSTGEN
+    manifests: list[ManifestInput] = field(default_factory=list)
+    continue_with_default_values: bool = False
+    nextgen: Optional[NextGenTarget] = None
 
 
 @dataclass
@@ -85,6 +136,10 @@ class Spec:
     poll_interval: Optional[float] = None
     abort_on_exit: bool = False
     allow_unknown_variables: bool = False
+    platform: str = FIRSTGEN
+    org: Optional[str] = None
+    project: Optional[str] = None
+    continue_with_default_values: bool = False
 
     def deployment(self, name: str) -> Deployment:
         for deployment in self.deployments:

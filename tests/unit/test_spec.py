@@ -217,14 +217,14 @@ def test_variable_types() -> None:
         "variables:\n"
         "  A: {value: x}\n"
         "  B: {value: 12, type: ID}\n"
-        "  C: {value: '${BUILD_TAG}', type: expression}\n"
+        "  C: {value: '${BUILD_TAG}', type: id}\n"
         "  D: {value: y, type: NAME}\n"
     )
     variables = load(text).deployments[0].variables
     assert [(v.name, v.value, v.type) for v in variables] == [
         ("A", "x", "NAME"),
         ("B", "12", "ID"),
-        ("C", "build-42", "EXPRESSION"),
+        ("C", "build-42", "ID"),
         ("D", "y", "NAME"),
     ]
 
@@ -320,7 +320,7 @@ def test_harness_expressions_need_double_dollar() -> None:
     err = error(one("variables:\n  S: {value: '${workflow.variables.svc}', type: EXPRESSION}\n"))
     assert err.key == "deployments[0].variables.S.value"
     assert "write '$${workflow.variables.svc}'" in err.detail
-    text = one("variables:\n  S: {value: '$${workflow.variables.svc}', type: EXPRESSION}\n")
+    text = one("variables:\n  S: {value: '$${workflow.variables.svc}'}\n")
     assert load(text).deployments[0].variables[0].value == "${workflow.variables.svc}"
 
 
