@@ -37,7 +37,6 @@ from .loader import (
     load_text,
     select_deployments,
 )
-from .schema import json_schema
 
 __all__ = [
     "ARTIFACT_KEYS",
@@ -66,6 +65,14 @@ __all__ = [
 
 STDIN = "-"  # the spec path that means standard input
 STDIN_NAME = "<stdin>"  # how messages and reports name it
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft-07) of the spec, generated from the key table; the package
+    ships it as harness_gate/schema/deploy-spec.schema.json."""
+    from .schema import json_schema as generate
+
+    return generate()
 
 
 def load_spec(path: str, environ: Mapping[str, str], *, stdin: Optional[IO[Any]] = None) -> Spec:

@@ -545,7 +545,7 @@ class _Walker:
         self.record(self.error(message, where, key))
 
     def record(self, err: SpecError, *, fatal: bool = False) -> None:
-        if not any(e.line == err.line and e.key == err.key for e in self.errors):
+        if not any(str(e) == str(err) for e in self.errors):
             self.errors.append(err)
         if fatal or len(self.errors) >= self.limit:
             raise _Stop
@@ -638,11 +638,20 @@ class _Walker:
             return platform_hint
         return f"unknown key; expected one of: {', '.join(allowed)}"
 
-    def required(self, entries: Mapping[str, _Entry], node: Node, key: str, scope: str) -> bool:
-        """Reports each required key of the scope that is missing; True when none is."""
+    def required(
+        self,
+        entries: Mapping[str, _Entry],
+        node: Node,
+        key: str,
+        scope: str,
+        only: Optional[Sequence[str]] = None,
+    ) -> bool:
+        """Reports each required key of the scope (or of `only`) that is missing; True when
+        none is."""
         complete = True
         for field in F.FIELDS:
             wanted = field.scope == scope and field.required and field.applies_to(self.platform)
+            wanted = wanted and (only is None or field.key in only)
             if wanted and field.key not in entries:
                 message = _MISSING.get(field.key, f"missing required key {field.key!r}")
                 self.report(message, node, key)
@@ -908,8 +917,9 @@ class _Walker:
                 FIRSTGEN
             )
         top = self.allowed_only(top, "", F.TOP)
-        self.required(top, root, "", F.TOP)
+        self.required(top, root, "", F.TOP, only=("version",))
         values = self.values({k: v for k, v in top.items() if k != "platform"}, "", F.TOP)
+        self.required(top, root, "", F.TOP, only=("deployments",))
         defaults = {
             "timeout": DEFAULT_TIMEOUT,
             "abort_on_exit": False,
@@ -929,13 +939,10 @@ class _Walker:
             for index, item in enumerate(listed):
                 self.visit(item)
                 read = self.attempt(
-                    partial(self.deployment, item, index, defaults, first_line, declared)
+                    partial(self.deployment, item, index, defaults, first_line, declared, needs)
                 )
                 if read is not None:
-                    deployment, item_needs = read
-                    deployments.append(deployment)
-                    if item_needs is not None:
-                        needs[deployment.name] = item_needs
+                    deployments.append(read)
             if len(self.errors) == before:
                 self.names = [d.name for d in deployments]
             self.check_needs(declared, needs, parallel)
@@ -972,7 +979,8 @@ class _Walker:
         defaults: Mapping[str, Any],
         first_line: dict[str, Optional[int]],
         declared: list[str],
-    ) -> tuple[Deployment, Optional[_Needs]]:
+        needs: dict[str, _Needs],
+    ) -> Deployment:
         key = f"deployments[{index}]"
         before = len(self.errors)
         entries = self.entries(
@@ -1026,6 +1034,9 @@ class _Walker:
                     entries["pipeline"][1],
                     f"{key}.pipeline",
                 )
+        if name is not None and "needs" in values and name not in needs:
+            # checked even when this deployment has mistakes, so that they are all reported
+            needs[name] = _Needs(index, _line(entries["needs"][1]), values["needs"])
         if len(self.errors) > before or name is None:
             raise _Reported
         variables: list[VariableInput] = values.get("variables", [])
@@ -1070,11 +1081,8 @@ class _Walker:
                 nextgen=target,
                 **common,
             )
-        if "needs" not in values:
-            return deployment, None
-        unique: list[tuple[str, Optional[int]]] = values["needs"]
-        deployment.needs = [need for need, _ in unique]
-        return deployment, _Needs(index, _line(entries["needs"][1]), unique)
+        deployment.needs = [need for need, _ in values.get("needs", [])]
+        return deployment
 
     def artifact(self, node: Node, key: str) -> ArtifactInput:
         before = len(self.errors)
