@@ -928,6 +928,8 @@ class _Walker:
             **{k: v for k, v in values.items() if k in DEPLOYMENT_KEYS},
         }
         parallel = bool(values.get("parallel", False))
+        # a parallel: with a mistake is reported; needs are then not judged by it
+        parallel_known = self.optional(top, "parallel") is None or "parallel" in values
 
         deployments: list[Deployment] = []
         declared: list[str] = []
@@ -945,7 +947,7 @@ class _Walker:
                     deployments.append(read)
             if len(self.errors) == before:
                 self.names = [d.name for d in deployments]
-            self.check_needs(declared, needs, parallel)
+            self.check_needs(declared, needs, parallel or not parallel_known)
         if self.errors or listed is None:
             return None
         return Spec(
