@@ -9,6 +9,7 @@ means adding a row here and reading its value where the model is built.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Optional
 
 from ..model import FIRSTGEN, NEXTGEN, PLATFORMS
@@ -18,6 +19,7 @@ __all__ = [
     "DEPLOYMENT",
     "FIELDS",
     "MANIFEST",
+    "PAIRED",
     "PLATFORM_LABELS",
     "SCOPES",
     "TOP",
@@ -400,6 +402,7 @@ _ONE_OF: tuple[tuple[str, Optional[str], tuple[str, str]], ...] = (
 )
 
 
+@cache
 def keys_of(scope: str, platform: Optional[str] = None) -> tuple[str, ...]:
     """The keys a mapping of this scope may hold (on platform, or on either), in table order;
     in a deployment, its own keys come before the ones it may inherit."""
@@ -411,6 +414,7 @@ def keys_of(scope: str, platform: Optional[str] = None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f.key for f in chosen))
 
 
+@cache
 def field_of(scope: str, key: str) -> Optional[Field]:
     for candidate in FIELDS:
         if candidate.key == key and candidate.in_scope(scope):
@@ -419,11 +423,15 @@ def field_of(scope: str, key: str) -> Optional[Field]:
 
 
 def one_of_rules(scope: str, platform: str) -> list[tuple[str, str]]:
+    """The pairs of keys of which a mapping of this scope takes exactly one."""
     return [
         keys
         for rule_scope, rule_platform, keys in _ONE_OF
         if rule_scope == scope and rule_platform in (None, platform)
     ]
 
+
+# Keys that are one of a pair: written empty they are still given (and then refused as empty).
+PAIRED = frozenset(key for _, _, pair in _ONE_OF for key in pair)
 
 assert set(PLATFORMS) == set(PLATFORM_LABELS)

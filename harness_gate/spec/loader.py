@@ -698,14 +698,13 @@ class _Walker:
         """Each key of the scope that is given, read by its kind; a value that has a mistake
         is reported and left out. Null is leaving a key out unless the key is required or one
         of a pair."""
-        paired = {k for _, _, pair in F._ONE_OF for k in pair}
         result: dict[str, Any] = {}
         for name in F.keys_of(scope, self.platform):
             field = F.field_of(scope, name)
             entry = entries.get(name)
             if field is None or entry is None:
                 continue
-            if _is_null(entry[1]) and not field.required and name not in paired:
+            if _is_null(entry[1]) and not field.required and name not in F.PAIRED:
                 continue
             before = len(self.errors)
             node = entry[1]

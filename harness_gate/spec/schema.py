@@ -73,12 +73,11 @@ def json_schema() -> dict[str, Any]:
 def _object(scope: str, platform: str, *, top: bool = False) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     required: list[str] = []
-    paired = {k for _, _, pair in F._ONE_OF for k in pair}
     for key in F.keys_of(scope, platform):
         field = F.field_of(scope, key)
         assert field is not None
         shape = _shape(field, platform)
-        if not field.required and key not in paired:
+        if not field.required and key not in F.PAIRED:
             shape = {"anyOf": [{"type": "null"}, shape]}  # an empty value is leaving it out
         description = field.top_description if top and field.inherited else field.description
         properties[key] = {"description": _plain(description or ""), **shape}
