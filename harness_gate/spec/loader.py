@@ -524,6 +524,7 @@ class _Walker:
         self.platform = FIRSTGEN
         self.names: list[str] = []
         self.errors: list[SpecError] = []
+        self.failed_defaults: set[str] = set()
         self._visited = 0
 
     # errors
@@ -912,13 +913,19 @@ class _Walker:
         top = self.entries(root, "", None, "a mapping")
         platform_node = self.optional(top, "platform")
         if platform_node is not None:
-            self.platform = self.attempt(lambda: self.platform_of(platform_node, "platform")) or (
-                FIRSTGEN
-            )
+            platform = self.attempt(lambda: self.platform_of(platform_node, "platform"))
+            if platform is None:
+                # Every other key would be judged against the wrong platform: stop here.
+                raise _Stop
+            self.platform = platform
         top = self.allowed_only(top, "", F.TOP)
         self.required(top, root, "", F.TOP, only=("version",))
         values = self.values({k: v for k, v in top.items() if k != "platform"}, "", F.TOP)
         self.required(top, root, "", F.TOP, only=("deployments",))
+        # top-level defaults written with a mistake: already reported, not missing
+        self.failed_defaults = {
+            k for k in top if self.optional(top, k) is not None and k not in values
+        }
         defaults = {
             "timeout": DEFAULT_TIMEOUT,
             "abort_on_exit": False,
@@ -1013,7 +1020,7 @@ class _Walker:
         merged = {**defaults, **values}
         location = Location(self.path, _line(node))
         if self.platform == FIRSTGEN:
-            if merged.get("application") is None:
+            if merged.get("application") is None and "application" not in self.failed_defaults:
                 self.report(
                     "no application: set application: at the top level or in this deployment",
                     node,
@@ -1021,7 +1028,7 @@ class _Walker:
                 )
         else:
             for scope_key in ("org", "project"):
-                if merged.get(scope_key) is None:
+                if merged.get(scope_key) is None and scope_key not in self.failed_defaults:
                     self.report(
                         f"no {scope_key}: set {scope_key}: at the top level or in this deployment",
                         node,
@@ -1038,7 +1045,9 @@ class _Walker:
         if name is not None and "needs" in values and name not in needs:
             # checked even when this deployment has mistakes, so that they are all reported
             needs[name] = _Needs(index, _line(entries["needs"][1]), values["needs"])
-        if len(self.errors) > before or name is None:
+        needed = ("application",) if self.platform == FIRSTGEN else ("org", "project")
+        unbuildable = any(merged.get(k) is None for k in needed)  # reported at the top
+        if len(self.errors) > before or name is None or unbuildable:
             raise _Reported
         variables: list[VariableInput] = values.get("variables", [])
         artifacts = values.get("artifacts", [])

@@ -278,3 +278,29 @@ def test_every_key_is_read_where_the_table_puts_it() -> None:
                 assert "belongs to" in mine[0].detail, str(mine[0])
             checked += 1
     assert checked > 40
+
+
+def test_a_mistake_is_not_reported_again_where_it_is_inherited() -> None:
+    text = (
+        "version: 1\napplication: [A]\n"
+        "deployments: [{name: a, workflow: W}, {name: b, workflow: W}]\n"
+    )
+    assert [str(e) for e in collect(text)] == [
+        "deploy.yaml:2: application: expected application, got a list"
+    ]
+    text = (
+        "version: 1\nplatform: nextgen\norg: [o]\nproject: p\n"
+        "deployments: [{name: a, pipeline: p}]\n"
+    )
+    assert [e.key for e in collect(text)] == ["org"]
+
+
+def test_an_unknown_platform_stops_the_check_there() -> None:
+    text = (
+        "version: 1\nplatform: nextgn\norg: o\nproject: p\ndeployments: [{name: a, pipeline: p}]\n"
+    )
+    (only,) = collect(text)
+    assert str(only) == (
+        "deploy.yaml:2: platform: unknown platform 'nextgn' (did you mean 'nextgen'?); "
+        "expected firstgen or nextgen"
+    )
