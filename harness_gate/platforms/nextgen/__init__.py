@@ -276,11 +276,10 @@ class NextGenPlatform:
         """NextGen execution-time inputs (`.executionInput()`) are not answered by the gate:
         a value given at start (variables:, inputs:) means the stage never asks."""
         del target, deadline
-        where = snapshot.where or "a stage"
         link = f" ({snapshot.url})" if snapshot.url else ""
         return (
-            f"{where} waits for execution-time input, which the gate does not give: answer it "
-            f"in Harness{link}, or give the field at start (variables: or inputs:)"
+            "the gate does not give NextGen execution-time inputs: answer them in "
+            f"Harness{link}, or give the fields at start (variables: or inputs:)"
         )
 
     def abort(self, ref: ExecutionRef, timeout: float) -> AbortOutcome:

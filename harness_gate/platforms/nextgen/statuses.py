@@ -195,7 +195,8 @@ def snapshot(summary: dict[str, Any], ui_base: str, account: str) -> Snapshot:
         failure = failure or _failure_message(summary.get("failureInfo"))
         failure = failure or _failure_message(summary.get("executionErrorInfo"))
         if not failure and status == "Errored":
-            failure = policy_words(summary.get("governanceMetadata"))
+            words = policy_words(summary.get("governanceMetadata"))
+            failure = f"Pipeline execution denied by policy: {words}" if words else ""
     org = str(summary.get("orgIdentifier") or "")
     project = str(summary.get("projectIdentifier") or "")
     pipeline = str(summary.get("pipelineIdentifier") or "")
@@ -241,7 +242,7 @@ def started(
     if isinstance(module, str) and module:
         summary["modules"] = [module]
     snap = snapshot(summary, ui_base, account)
-    if snap.phase is Phase.FAILED and not snap.failure:
-        words = policy_words(plan.get("governanceMetadata"))
-        snap.failure = f"Pipeline execution denied by policy: {words}" if words else ""
+    if snap.phase.needs_a_human:
+        # The answer names no stage: the first read tells what waits, and where.
+        snap.phase = Phase.RUNNING
     return snap
