@@ -10,7 +10,7 @@ from typing import Any
 
 from harness_gate.commands import annotate
 from harness_gate.errors import UsageError
-from harness_gate.model import RunResult
+from harness_gate.model import FIRSTGEN, NEXTGEN, RunResult
 from harness_gate.settings import ConnectionFlags, ReportSettings, WaitSettings
 
 DEMO_TIME_SCALE = 60.0  # a minute of the fixture's deployments passes in a second
@@ -30,6 +30,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--spec", default=None, help="a spec to run instead of the bundled example")
     parser.add_argument(
+        "--platform",
+        choices=(FIRSTGEN, NEXTGEN),
+        default=None,
+        help="the bundled example to run: firstgen (default) or nextgen; with --spec, the "
+        "spec's own platform decides",
+    )
+    parser.add_argument(
         "--time-scale",
         type=float,
         default=DEMO_TIME_SCALE,
@@ -41,17 +48,32 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=main)
 
 
-def example_spec() -> str:
-    return str(Path(__file__).resolve().parent.parent / "examples" / "demo.yaml")
+def example_spec(platform: str = FIRSTGEN) -> str:
+    name = "nextgen-demo.yaml" if platform == NEXTGEN else "demo.yaml"
+    return str(Path(__file__).resolve().parent.parent / "examples" / name)
 
 
 def main(args: argparse.Namespace) -> RunResult:
     return demo(
-        args.spec or example_spec(),
+        args.spec or example_spec(args.platform or FIRSTGEN),
         args.time_scale,
         ReportSettings.from_argparse(args),
         args.verbose,
     )
+
+
+def spec_platform(spec: str) -> str:
+    """The platform a spec names (its top-level `platform:`), without loading it all: the
+    run reports a broken spec itself."""
+    import yaml
+
+    try:
+        text = sys.stdin.read() if spec == "-" else Path(spec).read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return FIRSTGEN
+    platform = data.get("platform") if isinstance(data, dict) else None
+    return NEXTGEN if platform == NEXTGEN else FIRSTGEN
 
 
 def demo(spec: str, time_scale: float, reports: ReportSettings, verbose: bool) -> RunResult:
@@ -69,6 +91,8 @@ def demo(spec: str, time_scale: float, reports: ReportSettings, verbose: bool) -
         environ = dict(os.environ)
         environ.update(emulator.env())
         environ.pop("HARNESS_API_KEY_FILE", None)
+        if spec != "-" and spec_platform(spec) == NEXTGEN:
+            environ["HARNESS_API_KEY"] = emulator.ng_env()["HARNESS_NG_API_KEY"]
         options = RunOptions(
             spec=spec,
             wait=WaitSettings(poll_interval=DEMO_POLL_INTERVAL),

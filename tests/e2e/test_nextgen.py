@@ -574,3 +574,27 @@ def test_many_runs_of_one_pipeline_are_read_together(ws: Workspace) -> None:
     assert "getListOfExecutions" in operations
     # one list read covers six runs: far fewer single reads than polls x runs
     assert operations.count("getExecutionDetailV2") < operations.count("getListOfExecutions")
+
+
+# ---- demo ------------------------------------------------------------------------------
+
+
+def test_demo_runs_the_bundled_nextgen_example(ws: Workspace) -> None:
+    junit = ws.tmp / "demo.xml"
+    run = ws.gate(
+        "demo", "--platform", "nextgen", "--time-scale", "600", "--junit", str(junit), fast=False
+    )
+    assert run.code == 0, run.stderr
+    assert "nextgen-demo.yaml" in run.stderr
+    root = ET.parse(junit).getroot()
+    classnames = {c.get("name"): c.get("classname") for c in root.iter("testcase")}
+    assert classnames == {
+        "smoke-test": "harness.default.harness_gate.Smoke_Test",  # named by its name
+        "guestbook-dev": "harness.default.harness_gate.deploy_guestbook",
+    }
+
+
+def test_demo_picks_the_nextgen_token_for_a_nextgen_spec(ws: Workspace) -> None:
+    spec = ng_spec(ws, one("smoke", "smoke_test"))
+    run = ws.gate("demo", "--spec", spec, "--time-scale", "600", fast=False)
+    assert run.code == 0, run.stderr
