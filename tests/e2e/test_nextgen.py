@@ -598,3 +598,27 @@ def test_demo_picks_the_nextgen_token_for_a_nextgen_spec(ws: Workspace) -> None:
     spec = ng_spec(ws, one("smoke", "smoke_test"))
     run = ws.gate("demo", "--spec", spec, "--time-scale", "600", fast=False)
     assert run.code == 0, run.stderr
+
+
+def test_selected_stages_use_the_stages_route(ws: Workspace) -> None:
+    extra = "    stages: [build]\n    variables: {region: us-east-1}\n"
+    run = run_ng(ws, ng_spec(ws, one("build-only", "deploy_guestbook", extra)))
+    assert run.code == 0, run.stderr
+    (execution,) = runs(ws)
+    assert execution["operation"] == "postExecuteStages"
+    assert execution["stage_ids"] == ["build"]
+    assert set(execution["stages"]) == {"build"}
+
+
+def test_remote_pipeline_on_a_branch(ws: Workspace) -> None:
+    run = run_ng(ws, ng_spec(ws, one("remote", "remote_deploy", "    branch: develop\n")))
+    assert run.code == 0, run.stderr
+    (execution,) = runs(ws)
+    assert execution["branch"] == "develop"
+
+
+def test_wrong_endpoint_is_reported_as_such(ws: Workspace) -> None:
+    env = ng_env(ws, HARNESS_ENDPOINT=ws.emulator.base_url + "/elsewhere")
+    run = ws.gate("run", ng_spec(ws, one("smoke", "smoke_test")), env=env)
+    assert run.code == 5, run.stderr
+    assert "HARNESS_ENDPOINT" in run.stderr

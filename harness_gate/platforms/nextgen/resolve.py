@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from harness_gate.errors import HarnessUnavailable
 from harness_gate.model import Deployment
 from harness_gate.platforms.base import Resolution
 from harness_gate.platforms.nextgen import inputs
@@ -147,6 +148,12 @@ class Resolver:
                     params=self.client.params(scope, branch=ng.branch),
                 )
             except ApiError as exc:
+                if exc.status == 404 and not exc.code:
+                    raise HarnessUnavailable(
+                        f"HTTP 404 without Harness's answer from {self.client.url('')}: "
+                        "HARNESS_ENDPOINT should be the Harness base URL "
+                        "(https://app.harness.io/gateway, or your own host's)"
+                    ) from None
                 if exc.status == 404:
                     return None, (
                         f"pipeline {ng.pipeline!r} not found in {where} (identifiers are exact; "
