@@ -46,7 +46,7 @@ from harness_gate.transport import (
 DEFAULT_NG_MAX_RPM = 200
 START_BATCH = 1  # NextGen starts one execution per request
 READ_BATCH = 50  # executions per read() call; one list request covers a pipeline's runs
-LIST_SLACK = 20  # newer runs of the same pipeline the list read may have to step over
+LIST_SLACK = 20  # newer runs in the project the list read may have to step over
 LOOKUP_ALLOWANCE = 10.0  # the summary record exists when execute answers; lists may lag a bit
 LOOKUP_SKEW_MS = 5 * 60 * 1000  # lookups search from a little before the send: clock skew
 LOOKUP_PAGE = 50
@@ -206,12 +206,13 @@ class NextGenPlatform:
         return notes if isinstance(notes, str) else ""
 
     def _list(
-        self, scope: Scope, pipeline: str, size: int, deadline: float
+        self, scope: Scope, pipeline: Optional[str], size: int, deadline: float
     ) -> list[dict[str, Any]]:
+        """The newest executions of a pipeline (or of the whole project), newest first."""
         page = self.client.call(
             "POST",
             "pipelines/execution/summary",
-            purpose=f"list executions of {pipeline}",
+            purpose=f"list executions of {pipeline or scope.project}",
             deadline=deadline,
             params=self.client.params(
                 scope, pipelineIdentifier=pipeline, page="0", size=str(min(1000, size))
@@ -224,19 +225,20 @@ class NextGenPlatform:
     # ---- read ---------------------------------------------------------------------------
 
     def read(self, refs: Sequence[ExecutionRef], *, deadline: float) -> list[ReadAnswer]:
+        """Executions of one project watched together are read with one list request
+        (newest first); any it does not show (older than the page, hidden for a moment
+        after its start, or of another project) is read on its own."""
         answers: dict[int, ReadAnswer] = {}
-        groups: dict[tuple[str, ...], list[int]] = {}
+        groups: dict[tuple[str, str], list[int]] = {}
         for i, ref in enumerate(refs):
-            if len(ref.scope) >= 3:
-                groups.setdefault(tuple(ref.scope[:3]), []).append(i)
-        for (org, project, pipeline), members in groups.items():
+            if len(ref.scope) >= 2:
+                groups.setdefault((ref.scope[0], ref.scope[1]), []).append(i)
+        for (org, project), members in groups.items():
             if len(members) < 2:
                 continue  # one v2 read costs the same as a list
             wanted = {refs[i].execution_id: i for i in members}
             try:
-                listed = self._list(
-                    Scope(org, project), pipeline, len(members) + LIST_SLACK, deadline
-                )
+                listed = self._list(Scope(org, project), None, len(members) + LIST_SLACK, deadline)
             except ApiError:
                 continue  # each is read on its own below
             for summary in listed:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from harness_gate.model import Deployment, NextGenTarget
 from harness_gate.platforms.base import ExecutionRef, StartRequest
@@ -21,10 +21,15 @@ class Canned(NextGenPlatform):
         self.calls: list[str] = []
 
     def _list(
-        self, scope: Scope, pipeline: str, size: int, deadline: float
+        self, scope: Scope, pipeline: Optional[str], size: int, deadline: float
     ) -> list[dict[str, Any]]:
-        self.calls.append(f"list {pipeline} {size}")
-        return [s for s in self.listed if s["pipelineIdentifier"] == pipeline]
+        self.calls.append(f"list {pipeline or scope.project} {size}")
+        return [
+            s
+            for s in self.listed
+            if pipeline in (None, s["pipelineIdentifier"])
+            and s["projectIdentifier"] == scope.project
+        ]
 
     def _notes(self, scope: Scope, execution_id: str, deadline: float) -> str:
         self.calls.append(f"notes {execution_id}")
@@ -51,22 +56,25 @@ def summary(
     }
 
 
-def test_runs_of_one_pipeline_share_a_list_read_others_are_read_alone() -> None:
-    platform = Canned([summary("a"), summary("b"), summary("c", pipeline="q")], {})
+def test_runs_of_one_project_share_a_list_read_others_are_read_alone() -> None:
+    other = {**summary("d", pipeline="q"), "projectIdentifier": "k"}
+    platform = Canned([summary("a"), summary("b"), summary("c", pipeline="q"), other], {})
     refs = [
         ExecutionRef("a", ("o", "j", "p")),
         ExecutionRef("b", ("o", "j", "p")),
         ExecutionRef("gone", ("o", "j", "p")),
         ExecutionRef("c", ("o", "j", "q")),
+        ExecutionRef("d", ("o", "k", "q")),
     ]
     answers = platform.read(refs, deadline=0)
     assert [a.snapshot.execution_id if a.snapshot else a.not_found for a in answers] == [
         "a",
         "b",
         "Plan Execution Summary does not exist",
-        "Plan Execution Summary does not exist",
+        "c",
+        "Plan Execution Summary does not exist",  # read alone: the only one of its project
     ]
-    assert platform.calls == ["list p 23", "v2 gone", "v2 c"]
+    assert platform.calls == ["list j 24", "v2 gone", "v2 d"]
 
 
 def target() -> NextGenStartTarget:
