@@ -95,6 +95,7 @@ class NextGenPlatform:
         self.allowance = min(start_grace, LOOKUP_ALLOWANCE)
         self.ui_base = ui_base(transport.settings)
         self.account = transport.settings.account_id
+        self._watched: dict[tuple[str, str], set[str]] = {}  # per project, for list reads
 
     # ---- resolve ------------------------------------------------------------------------
 
@@ -237,8 +238,12 @@ class NextGenPlatform:
             if len(members) < 2:
                 continue  # one v2 read costs the same as a list
             wanted = {refs[i].execution_id: i for i in members}
+            # The list is newest first, finished runs included: the page must reach back to
+            # the oldest watched run, past the runs this gate watched that have ended since.
+            seen = self._watched.setdefault((org, project), set())
+            seen.update(wanted)
             try:
-                listed = self._list(Scope(org, project), None, len(members) + LIST_SLACK, deadline)
+                listed = self._list(Scope(org, project), None, len(seen) + LIST_SLACK, deadline)
             except ApiError:
                 continue  # each is read on its own below
             for summary in listed:

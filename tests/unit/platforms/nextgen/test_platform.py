@@ -19,6 +19,7 @@ class Canned(NextGenPlatform):
         self.listed = listed
         self.notes = notes
         self.calls: list[str] = []
+        self._watched = {}
 
     def _list(
         self, scope: Scope, pipeline: Optional[str], size: int, deadline: float
