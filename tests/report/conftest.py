@@ -33,7 +33,7 @@ def build() -> Builders:
 
 @pytest.fixture(scope="session")
 def junit_schema() -> etree.XMLSchema:
-    # ../shared beside the repository: a failure in CI (CI=true), a skip elsewhere.
+    # ../shared beside the repository: a failure with HARNESS_GATE_REQUIRE_SHARED=1, else a skip.
     return etree.XMLSchema(etree.parse(str(shared_path(*XSD_PARTS))))
 
 
