@@ -7,6 +7,8 @@ import threading
 from datetime import datetime, timezone
 from typing import Optional, TextIO
 
+from harness_gate.report._common import log_text
+
 
 class Console:
     """Timestamped lines on stderr, with every known secret replaced by ***."""
@@ -36,8 +38,10 @@ class Console:
                 pass  # a closed stderr must not turn a result into a crash
 
     def line(self, text: str) -> None:
+        """A timestamped log line; ANSI escapes and control characters from Harness's texts
+        (and graphql-java's alias wrapper) never reach the terminal or the CI log."""
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.raw(f"[{stamp}] {text}")
+        self.raw(f"[{stamp}] {log_text(text)}")
 
     def debug(self, text: str) -> None:
         if self.verbose:
