@@ -602,7 +602,7 @@ def test_docs_cover_each_ci_system_exit_codes_credentials_and_cancellation() -> 
         "UNSTABLE",
         "!cancelled()",
         "when: always",
-        "pip install harness-gate",
+        "harness-gate @ git+https://",
     ):
         assert word in docs, word
     # The exit-code table names every code the gate documents.
