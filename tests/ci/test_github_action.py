@@ -284,7 +284,7 @@ def test_action_run_scripts_pass_shellcheck(tmp_path: Path) -> None:
     shellcheck = shutil.which("shellcheck")
     if shellcheck is None:
         pytest.skip("shellcheck is not installed")
-    for step_id in ("install", "gate"):
+    for step_id in ("cache-key", "install", "gate"):
         script = tmp_path / f"{step_id}.sh"
         script.write_text(action_step(step_id)["run"], encoding="utf-8")
         result = subprocess.run(

@@ -1,0 +1,40 @@
+"""The progress log gets the reports' hygiene too: Harness's texts reach a terminal or a CI log
+without ANSI escapes, control characters or graphql-java's alias wrapper."""
+
+from __future__ import annotations
+
+import io
+
+from harness_gate.console import Console
+from harness_gate.report._common import clean_text, link_note, log_text
+
+
+def test_console_lines_are_stripped_of_escapes_controls_and_alias_paths() -> None:
+    stream = io.StringIO()
+    console = Console(stream)
+    console.line(
+        "api: \x1b[31mFAILED\x1b[0m: Exception while fetching data (/s6) : "
+        "freeze\x07 window\x1b]0;title\x07 active\x00\rnext"
+    )
+    # A lone CR (which would overwrite the line on a terminal) becomes a line break.
+    line, rest = stream.getvalue().splitlines()
+    assert line.endswith("] api: FAILED: freeze window active")
+    assert rest == "next"
+    assert "\x1b" not in stream.getvalue() and "\x07" not in stream.getvalue()
+    assert "/s6" not in line and "Exception while fetching data" not in line
+
+
+def test_log_text_keeps_tabs_and_newlines_and_the_words() -> None:
+    assert log_text("a\tb\nc\x1b[2K\x9bd\x7f") == "a\tb\ncd"
+    assert log_text("Exception while fetching data (/startExecution) : no access") == "no access"
+    # Not a graphql-java wrapper: left alone.
+    assert clean_text("see (/s6) : here") == "see (/s6) : here"
+
+
+def test_only_harness_s_undefined_pipeline_link_gets_a_note() -> None:
+    pipeline = (
+        "https://h/#/account/a/app/b/pipeline-execution/p1/workflow-execution/undefined/details"
+    )
+    assert link_note(pipeline) and "Harness's own link" in link_note(pipeline)
+    assert link_note("https://h/#/account/a/app/b/env/e/executions/w1/details") is None
+    assert link_note(None) is None
