@@ -65,6 +65,11 @@ def clean_text(text: object) -> str:
     return _ILLEGAL.sub("", value)
 
 
+def without_alias(text: str) -> str:
+    """Text as given, but for graphql-java's wrapper naming the gate's own query alias."""
+    return _FETCH_WRAPPER.sub("", text)
+
+
 def log_text(text: object) -> str:
     """A log line as a terminal and a CI log viewer should get it: ANSI escapes, control
     characters (TAB and LF kept) and graphql-java's alias wrapper removed."""

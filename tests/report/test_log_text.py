@@ -38,3 +38,20 @@ def test_only_harness_s_undefined_pipeline_link_gets_a_note() -> None:
     assert link_note(pipeline) and "Harness's own link" in link_note(pipeline)
     assert link_note("https://h/#/account/a/app/b/env/e/executions/w1/details") is None
     assert link_note(None) is None
+
+
+def test_json_details_keep_harness_s_words_without_the_alias() -> None:
+    from harness_gate.model import DeploymentResult, Outcome, RunResult
+    from harness_gate.report.summary import summary_dict
+
+    deployment = DeploymentResult(
+        name="api",
+        application="A",
+        entity_type="workflow",
+        entity_name="W",
+        outcome=Outcome.FAILURE,
+        details=["Harness said: Exception while fetching data (/s2) : Freeze\nwindow"],
+    )
+    result = RunResult(command="run", spec_path=None, deployments=[deployment], exit_code=1)
+    summary = summary_dict(result)
+    assert summary["deployments"][0]["details"] == ["Harness said: Freeze\nwindow"]
