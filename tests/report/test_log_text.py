@@ -55,3 +55,27 @@ def test_json_details_keep_harness_s_words_without_the_alias() -> None:
     result = RunResult(command="run", spec_path=None, deployments=[deployment], exit_code=1)
     summary = summary_dict(result)
     assert summary["deployments"][0]["details"] == ["Harness said: Freeze\nwindow"]
+
+
+def test_github_summary_and_annotation_say_the_pipeline_link_is_harness_s_own() -> None:
+    from harness_gate.model import DeploymentResult, Outcome, RunResult
+    from harness_gate.report.ci import github_annotations, github_step_summary_markdown
+
+    url = "https://h/#/account/a/app/b/pipeline-execution/p1/workflow-execution/undefined/details"
+    deployment = DeploymentResult(
+        name="pipe",
+        application="A",
+        entity_type="pipeline",
+        entity_name="P",
+        outcome=Outcome.FAILURE,
+        execution_id="p1",
+        url=url,
+        status="FAILED",
+    )
+    result = RunResult(command="run", spec_path=None, deployments=[deployment], exit_code=1)
+    summary = github_step_summary_markdown(result)
+    assert "A pipeline's execution link: this is Harness's own link" in summary
+    (annotation,) = github_annotations(result)
+    assert "(this is Harness's own link to a pipeline execution" in annotation
+    deployment.url = "https://h/#/account/a/app/b/env/e/executions/w1/details"
+    assert "Harness's own link" not in github_step_summary_markdown(result)
