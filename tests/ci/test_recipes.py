@@ -359,3 +359,11 @@ def test_package_metadata_names_the_repository_and_the_licence() -> None:
     licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert "Apache License" in licence and "Version 2.0, January 2004" in licence
     assert "END OF TERMS AND CONDITIONS" in licence  # the full text, not a pointer to it
+
+
+@pytest.mark.parametrize("path", INSTALL_SOURCES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_pinned_refs_name_this_version(path: Path) -> None:
+    # A release bumps harness_gate.__version__; every recipe's pin must follow it.
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for ref in re.findall(r"harness-gate/harness-gate(?:\.git)?(?:/ci/github)?@(v[\w.]+)", text):
+        assert ref == f"v{__version__}", (path.name, ref)
