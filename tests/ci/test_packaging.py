@@ -78,7 +78,7 @@ def _pytest_without_shared(tmp_path: Path, **extra: str) -> subprocess.Completed
             "-p",
             "no:cacheprovider",
             "-rs",
-            "tests/report/test_report_junit.py::test_all_outcomes_in_one_report",
+            "tests/report/test_report_junit.py::test_every_outcome_validates_against_the_three_schemas",
             "tests/report/test_report_junitparser.py",
         ],
         cwd=ROOT,
