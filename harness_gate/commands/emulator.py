@@ -13,7 +13,10 @@ from harness_gate.errors import UsageError
 from harness_gate.model import RunResult
 from harness_gate.settings import positive_int
 
-INSTALL_HINT = "harness-gate emulator needs graphql-core: pip install 'harness-gate[emulator]'"
+INSTALL_HINT = (
+    "harness-gate emulator needs graphql-core: install the emulator extra "
+    "(pip install '.[emulator]' from a checkout) or pip install 'graphql-core>=3.2,<3.3'"
+)
 
 
 def _positive_float(text: str) -> float:
