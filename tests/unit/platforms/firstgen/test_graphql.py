@@ -70,7 +70,11 @@ def client(
     clock: FakeClock, replies: list[Scripted], *, give_up: Optional[float] = 60.0
 ) -> tuple[GraphQLClient, FakeServer]:
     settings = ConnectionSettings(
-        ENDPOINT + "/api/graphql", "acct", Secret("k"), max_rpm=100, connect_give_up=give_up
+        ENDPOINT + "/api/graphql",
+        "acct",
+        Secret("graphql-test-key-0123456789"),
+        max_rpm=100,
+        connect_give_up=give_up,
     )
     stopper = FakeStopper(clock)
     budget = RequestBudget(100, clock=clock, wait=stopper.wait, rng=random.Random(1))
