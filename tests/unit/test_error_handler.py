@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import io
 import signal
-from pathlib import Path
 
 import pytest
 
 from harness_gate.console import Console
 from harness_gate.error_handler import record
-from harness_gate.errors import AuthError, SpecError, UsageError
+from harness_gate.errors import AuthError, SpecError
 from harness_gate.exit_codes import ExitCode, exit_code
 from harness_gate.model import DeploymentResult, Outcome, RunResult
-from harness_gate.session import gated
-from harness_gate.settings import ReportSettings
 from harness_gate.stopper import Stopped, Stopper
 
 
@@ -100,31 +97,3 @@ def test_verbose_adds_the_traceback() -> None:
 def test_system_exit_is_not_swallowed() -> None:
     with pytest.raises(SystemExit):
         record(result(), SystemExit(3), Console(io.StringIO()))
-
-
-def test_gated_writes_the_report_and_decides_the_code_whatever_the_body_does(
-    tmp_path: Path,
-) -> None:
-    junit = tmp_path / "junit.xml"
-    stream = io.StringIO()
-
-    def body(r: RunResult, stopper: Stopper) -> None:
-        r.deployments[0].outcome = Outcome.SUCCESS
-        raise UsageError("--no-wait cannot honour `needs`")
-
-    r = gated(result(), ReportSettings(junit=str(junit)), {}, Console(stream), body)
-    assert r.exit_code == ExitCode.USAGE
-    assert "--no-wait cannot honour" in junit.read_text(encoding="utf-8")
-    assert "exit code 2" in stream.getvalue()
-
-
-def test_gated_records_a_signal_the_body_noticed(tmp_path: Path) -> None:
-    def body(r: RunResult, stopper: Stopper) -> None:
-        for d in r.deployments:
-            d.outcome = Outcome.SUCCESS
-        stopper.stop(signal.SIGINT)
-
-    r = gated(
-        result(), ReportSettings(junit=str(tmp_path / "j.xml")), {}, Console(io.StringIO()), body
-    )
-    assert r.signum == signal.SIGINT and r.exit_code == 130
