@@ -259,3 +259,97 @@ def test_an_unreachable_endpoint_is_waited_out_once_something_started(clock: Fak
         c.run(documents.statuses(["e"]), purpose="read", deadline=begin + 200)
     assert not isinstance(info.value, HarnessUnavailable)
     assert server.requests[-1]["at"] - server.requests[0]["at"] > 20.0
+
+
+# ---- REST abort --------------------------------------------------------------------------------
+
+
+class FakeAbortServer:
+    def __init__(self, clock: FakeClock, replies: list[Scripted]) -> None:
+        self.clock = clock
+        self.replies = replies
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, session: Any, method: str, url: str, **kwargs: Any) -> Reply:
+        self.calls.append({"method": method, "url": url, **kwargs})
+        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        self.clock.advance(0.1)
+        if isinstance(reply, Exception):
+            raise reply
+        return Reply(reply.status_code, reply.text, 0.1)
+
+
+def aborting(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch, replies: list[Scripted]
+) -> tuple[GraphQLClient, FakeAbortServer]:
+    from harness_gate.platforms.firstgen import graphql
+
+    monkeypatch.setattr(graphql, "time", clock.as_time_module())
+    c, _ = client(clock, [ok({})])
+    server = FakeAbortServer(clock, replies)
+    c.transport.send_once_direct = server  # type: ignore[method-assign]
+    return c, server
+
+
+def test_abort_is_a_rest_put_of_abort_all(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c, server = aborting(clock, monkeypatch, [FakeResponse(200, '{"resource": {}}')])
+    outcome = c.abort("ex-1", "app-1", timeout=3.0)
+    assert outcome.accepted and outcome.message == "abort accepted by Harness"
+    (call,) = server.calls
+    assert call["method"] == "PUT" and call["url"] == f"{ENDPOINT}/api/executions/ex-1"
+    assert call["params"] == {"appId": "app-1", "accountId": "acct"}
+    assert call["json_body"] == {"executionInterruptType": "ABORT_ALL"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"responseMessages":[{"message":"Workflow has already been aborted"}]}',
+            "abort accepted",
+        ),
+        ('{"responseMessages":[{"message":"Execution has already completed"}]}', "nothing to"),
+    ],
+)
+def test_an_abort_of_an_ended_run_is_accepted(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch, text: str, message: str
+) -> None:
+    c, _ = aborting(clock, monkeypatch, [FakeResponse(400, text)])
+    outcome = c.abort("ex-1", "app-1", timeout=3.0)
+    assert outcome.accepted and outcome.message.startswith(message)
+
+
+def test_an_abort_is_retried_past_a_proxy_error(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c, server = aborting(
+        clock, monkeypatch, [FakeResponse(502, "Bad Gateway"), FakeResponse(200, "{}")]
+    )
+    assert c.abort("ex-1", "app-1", timeout=3.0).accepted
+    assert len(server.calls) == 2
+
+
+def test_an_abort_harness_refuses_is_not_retried(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c, server = aborting(
+        clock,
+        monkeypatch,
+        [FakeResponse(400, '{"responseMessages":[{"message":"User not authorized"}]}')],
+    )
+    outcome = c.abort("ex-1", "app-1", timeout=3.0)
+    assert not outcome.accepted
+    assert outcome.message == "abort refused (HTTP 400): User not authorized"
+    assert len(server.calls) == 1
+
+
+def test_an_abort_that_never_connects_is_not_confirmed_within_its_time(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c, server = aborting(clock, monkeypatch, [requests.exceptions.ConnectTimeout()])
+    begin = clock.now
+    outcome = c.abort("ex-1", "app-1", timeout=3.0)
+    assert not outcome.accepted and outcome.message == "abort not confirmed: connection timed out"
+    assert len(server.calls) >= 2 and clock.now - begin <= 3.0
