@@ -10,6 +10,7 @@ import threading
 from typing import Any, Optional
 
 from harness_gate.errors import UsageError
+from harness_gate.exit_codes import exit_codes_help
 from harness_gate.model import RunResult
 from harness_gate.settings import positive_int
 
@@ -85,6 +86,8 @@ def register(subparsers: Any) -> None:
         ),
     )
     add_arguments(parser)
+    parser.epilog = exit_codes_help("emulator")  # no HARNESS_* environment: it serves, not calls
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.set_defaults(func=main)
 
 
