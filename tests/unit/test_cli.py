@@ -104,3 +104,15 @@ def test_a_known_error_is_one_line_with_its_own_code(
     assert [line for line in err.splitlines() if "error: no API key" in line] != []
     assert "bug" not in err and "Traceback" not in err
     assert junit.exists()
+
+
+@pytest.mark.parametrize("command", list(CASES))
+def test_every_commands_help_documents_code_70(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main([command, "--help"])
+    assert info.value.code == 0
+    help_text = capsys.readouterr().out
+    assert "exit codes:" in help_text
+    assert "  70   internal error: a bug in harness-gate" in help_text
