@@ -60,6 +60,15 @@ _COMMAND_MEANINGS = {
     "plan": {
         ExitCode.SUCCESS: "every deployment resolved and passed the checks; nothing was started",
     },
+    "validate": {
+        ExitCode.SUCCESS: "the spec is valid",
+        ExitCode.USAGE: "the spec has mistakes (each listed with file:line:key) or bad usage",
+    },
+    "schema": {ExitCode.SUCCESS: "the schema was printed"},
+    "completion": {
+        ExitCode.SUCCESS: "the completion code was printed",
+        ExitCode.USAGE: "bad usage, or argcomplete is not installed",
+    },
     "emulator": {
         ExitCode.SUCCESS: "served until SIGINT or SIGTERM",
         ExitCode.USAGE: "bad arguments, a bad fixture, or the port cannot be listened on",
