@@ -1,0 +1,167 @@
+"""The real FirstGen server's hard parts, each against the emulator over HTTP with the real CLI.
+
+Slow starts (a build collected inside the call), answers lost after the save, failures after the
+save, runtime-input stages, Helm charts and parameterized sources, big status reads, deleted
+executions, plain-text 500s and editions without the GraphQL API. Every assertion is about what
+the gate did (the emulator's request log and executions, the exit code and the report), never
+about how long it took.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import FAST, GateRun, Workspace, graphql_requests
+
+# Harness may take this long to save one start: the scaled-down analogue of the real server's
+# 120 s for a Jenkins build it has not collected yet. The slow starts below take 1 s each,
+# longer than the client's --request-timeout of 0.5 s but within this grace.
+SLOW_START_GRACE = "1.5s"
+GATE_LAB = "version: 1\napplication: Gate Lab\n"
+
+
+def lab_spec(*deployments: str, parallel: bool = False, extra: str = "") -> str:
+    return (
+        GATE_LAB
+        + f"parallel: {str(parallel).lower()}\n{extra}deployments:\n"
+        + "".join(deployments)
+    )
+
+
+def operations(ws: Workspace) -> list[str]:
+    return [str(r["operation"]) for r in graphql_requests(ws.emulator)]
+
+
+def requests_of(ws: Workspace, operation: str) -> list[dict[str, Any]]:
+    return [r for r in graphql_requests(ws.emulator) if r["operation"] == operation]
+
+
+def run_with_grace(ws: Workspace, spec: str, grace: str, *extra: str) -> GateRun:
+    """The gate told how long Harness may take to save one start (the scaled-down analogue of
+    the real server's 120 s for a Jenkins build it has not collected yet)."""
+    return ws.gate("run", spec, *FAST, "--start-grace", grace, *extra, fast=False)
+
+
+def executions_by_name(ws: Workspace) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for execution in ws.emulator.executions():
+        counts[execution["entity_name"]] = counts.get(execution["entity_name"], 0) + 1
+    return counts
+
+
+# ---- slow starts -----------------------------------------------------------------------------
+
+
+def ci_deploy(name: str, build: str = "101") -> str:
+    return (
+        f"  - name: {name}\n    workflow: CI Deploy\n    artifacts:\n"
+        f'      - {{service: guestbook-ci, source: jenkins-guestbook, build: "{build}"}}\n'
+    )
+
+
+def test_a_start_slower_than_the_read_timeout_is_awaited_not_resent(ws: Workspace) -> None:
+    ws.emulator.add_fault("start_delay", match="startExecution", seconds=1)
+    spec = ws.spec(lab_spec("  - name: smoke\n    workflow: Smoke Test\n"))
+    run = run_with_grace(ws, str(spec), SLOW_START_GRACE, "--request-timeout", "0.5s")
+    assert run.code == 0, run.stderr
+    assert operations(ws).count("StartExecutions") == 1
+    assert "FindStartedExecutions" not in operations(ws)
+    assert executions_by_name(ws) == {"Smoke Test": 1}
+    assert run.deployment("smoke")["execution_id"] == ws.emulator.executions()[0]["id"]
+
+
+def test_a_batch_of_slow_starts_is_one_request_and_one_execution_each(ws: Workspace) -> None:
+    # Build 101 is not collected yet: each start naming it spends a second inside the call,
+    # and the server runs the batch's starts one after another (four seconds in all).
+    names = [f"ci-{i}" for i in range(4)]
+    spec = ws.spec(lab_spec(*(ci_deploy(n) for n in names), parallel=True))
+    run = run_with_grace(ws, str(spec), SLOW_START_GRACE, "--request-timeout", "0.5s")
+    assert run.code == 0, run.stderr
+    starts = requests_of(ws, "StartExecutions")
+    assert len(starts) == 1, "one request for the whole batch, never re-sent"
+    assert len(starts[0]["started_execution_ids"]) == len(names)
+    executions = ws.emulator.executions()
+    assert len(executions) == len(names)
+    assert sorted(run.deployment(n)["execution_id"] for n in names) == sorted(
+        e["id"] for e in executions
+    )
+    assert all(run.deployment(n)["outcome"] == "success" for n in names)
+
+
+# ---- answers lost around the save ---------------------------------------------------------------
+
+SMOKE = "  - name: smoke\n    workflow: Smoke Test\n"
+
+
+def test_a_start_answer_lost_after_the_save_is_adopted(ws: Workspace) -> None:
+    ws.emulator.add_fault("drop", match="startExecution", process=True)
+    run = ws.gate("run", str(ws.spec(lab_spec(SMOKE, ci_deploy("ci", "100"), parallel=True))))
+    assert run.code == 0, run.stderr
+    assert operations(ws).count("StartExecutions") == 1
+    assert "FindStartedExecutions" in operations(ws)
+    executions = ws.emulator.executions()
+    assert sorted(e["entity_name"] for e in executions) == ["CI Deploy", "Smoke Test"]
+    for name in ("smoke", "ci"):
+        assert run.deployment(name)["execution_id"] in {e["id"] for e in executions}
+    assert "found the execution the lost start created" in run.stderr
+
+
+def test_an_unprocessed_start_is_sent_again_only_after_lookups_over_the_window(
+    ws: Workspace,
+) -> None:
+    ws.emulator.add_fault("drop", match="startExecution")  # refused before anything started
+    run = ws.gate("run", str(ws.spec(lab_spec(SMOKE))), "--request-timeout", "0.5s")
+    assert run.code == 0, run.stderr
+    log = graphql_requests(ws.emulator)
+    ops = [r["operation"] for r in log]
+    starts = [i for i, op in enumerate(ops) if op == "StartExecutions"]
+    lookups = [i for i, op in enumerate(ops) if op == "FindStartedExecutions"]
+    assert len(starts) == 2 and len(lookups) >= 3
+    assert starts[0] < lookups[0] and lookups[-1] < starts[1]
+    # The last lookup went once the server's worst case for that start had passed:
+    # --request-timeout 0.5 s plus --start-grace 0.3 s (conftest) after the gate sent the
+    # first start (a little before the emulator logged its arrival).
+    assert log[lookups[-1]]["wall"] - log[starts[0]]["wall"] >= 0.7
+    assert executions_by_name(ws) == {"Smoke Test": 1}
+
+
+def test_a_start_whose_lookups_fail_is_never_sent_again(ws: Workspace) -> None:
+    ws.emulator.add_fault("drop", match="startExecution")
+    ws.emulator.add_fault("http_500", match="executions", count=1000)
+    run = ws.gate(
+        "run", str(ws.spec(lab_spec(SMOKE, extra="timeout: 3s\n"))), "--request-timeout", "0.5s"
+    )
+    assert run.code == 5, run.stderr
+    assert operations(ws).count("StartExecutions") == 1
+    assert ws.emulator.executions() == []
+    smoke = run.deployment("smoke")
+    assert smoke["outcome"] == "error"
+    assert "start outcome unknown" in smoke["message"]
+    marker = next(d for d in smoke["details"] if "notes contain" in d)
+    assert "[harness-gate " in marker and "smoke]" in marker
+    junit = run.junit.read_text(encoding="utf-8")
+    assert "notes contain" in junit and "smoke]" in junit
+
+
+def test_a_failure_after_the_save_is_watched_to_the_real_end(ws: Workspace) -> None:
+    # Harness's catch-all error after the execution was saved: the runs go on in Harness.
+    ws.emulator.add_fault("start_error", match="startExecution")
+    spec = (
+        "version: 1\napplication: Harness Demo\nparallel: true\ndeployments:\n"
+        "  - name: smoke\n    workflow: Smoke Test\n"
+        "  - name: failing\n    workflow: Failing Deployment\n"
+    )
+    run = ws.gate("run", str(ws.spec(spec)))
+    assert run.code == 1, run.stderr
+    assert operations(ws).count("StartExecutions") == 1
+    executions = {e["entity_name"]: e for e in ws.emulator.executions()}
+    assert sorted(executions) == ["Failing Deployment", "Smoke Test"]
+    smoke, failing = run.deployment("smoke"), run.deployment("failing")
+    assert smoke["outcome"] == "success" and smoke["status"] == "SUCCESS"
+    assert smoke["execution_id"] == executions["Smoke Test"]["id"]
+    assert failing["outcome"] == "failure" and failing["status"] == "FAILED"
+    assert failing["execution_id"] == executions["Failing Deployment"]["id"]
+    assert "refused" not in failing["message"]
+    assert "CrashLoopBackOff" in failing["message"]
+    # Harness's words are kept beside the verdict.
+    assert any("An error has occurred" in d for d in failing["details"])
