@@ -163,10 +163,12 @@ class Gate:
         else:
             began = t.sent_at or (deadline.at - deadline.seconds)
             waited = format_duration(self.clock() - began)
+            # A halted run says what it waits for: an approval, runtime inputs, a resume.
+            waits = f" - {t.halted_for}" if t.halted_for else ""
             self.finish(
                 t,
                 Outcome.TIMEOUT,
-                f"still {status} after {waited}: {deadline.describe()} passed",
+                f"still {status} after {waited}: {deadline.describe()} passed{waits}",
             )
         if t.abort_on_exit:
             self.abort([t])
