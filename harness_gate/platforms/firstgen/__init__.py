@@ -7,11 +7,12 @@ from typing import Any, Optional
 
 from harness_gate.budget import RequestBudget
 from harness_gate.console import Console
-from harness_gate.errors import RefusedError
+from harness_gate.errors import RefusedError, RequestError
 from harness_gate.model import PIPELINE, Deployment
 from harness_gate.platforms.base import (
     AbortOutcome,
     ExecutionRef,
+    Phase,
     ReadAnswer,
     Resolution,
     Snapshot,
@@ -57,6 +58,9 @@ class FirstGenPlatform:
         self.start_batch = START_BATCH
         timeout = transport.settings.request_timeout
         self.read_batch = max(1, min(MAX_READ_BATCH, int(timeout / READ_COST_PER_EXECUTION)))
+        # execution id -> (where it paused, what the pause is, where it waits): one
+        # approvalDetails read per pause, forgotten when the execution is no longer PAUSED
+        self._pauses: dict[str, tuple[str, Phase, str]] = {}
 
     # ---- resolve ------------------------------------------------------------------------------
 
@@ -167,7 +171,51 @@ class FirstGenPlatform:
                 answers.append(ReadAnswer(not_found=answer.error))
             else:
                 answers.append(ReadAnswer(error=answer.error or "no data for the execution"))
+        self._tell_pauses_apart(refs, answers, deadline)
         return answers
+
+    def _tell_pauses_apart(
+        self, refs: Sequence[ExecutionRef], answers: Sequence[ReadAnswer], deadline: float
+    ) -> None:
+        """A PAUSED workflow (or a pipeline's workflow stage) reads the same whether an
+        approval step waits or someone pressed Pause; approvalDetails tells, once a pause."""
+        unclear: list[tuple[Snapshot, str]] = []
+        for ref, answer in zip(refs, answers):
+            snap = answer.snapshot
+            if snap is None:
+                continue
+            if snap.phase is not Phase.PAUSED:
+                self._pauses.pop(snap.execution_id, None)
+                continue
+            known = self._pauses.get(snap.execution_id)
+            if known is not None and known[0] == snap.where:
+                snap.phase, snap.where = known[1], known[2]
+                continue
+            scope = snap.scope or ref.scope
+            if scope:
+                unclear.append((snap, scope[0]))
+        if not unclear:
+            return
+        batch = documents.approvals(
+            [documents.ApprovalsKey(app_id, snap.execution_id) for snap, app_id in unclear]
+        )
+        try:
+            result = self.client.run(batch, purpose="read pending approvals", deadline=deadline)
+        except RequestError:
+            return  # still "approval or a manual resume"; the next read asks again
+        for (snap, _), approval in zip(unclear, batch.answers(result)):
+            pending = approval.node.get("approvalDetails") if approval.node else None
+            if not isinstance(pending, list):
+                continue
+            steps = [a for a in pending if isinstance(a, dict)]
+            paused_where = snap.where
+            if steps:
+                step = f"approval step {steps[0].get('stepName') or '?'}"
+                snap.phase = Phase.WAITING_APPROVAL
+                snap.where = f"{step} in {paused_where}" if paused_where else step
+            else:
+                snap.phase = Phase.PAUSED_BY_HAND
+            self._pauses[snap.execution_id] = (paused_where, snap.phase, snap.where)
 
     # ---- resume, abort ------------------------------------------------------------------------
 

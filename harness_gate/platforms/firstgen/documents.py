@@ -268,4 +268,33 @@ def resumes(items: Sequence[ResumeKey]) -> Batch[ResumeKey]:
     return _batch("mutation", "ResumePipelineStages", items, "r", field)
 
 
-ALL_BUILDERS = (applications, entities, execution_inputs, starts, statuses, lookups, resumes)
+@dataclass(frozen=True)
+class ApprovalsKey:
+    application_id: str
+    execution_id: str
+
+
+def approvals(items: Sequence[ApprovalsKey]) -> Batch[ApprovalsKey]:
+    """approvalDetails: the approvals an execution waits for now (empty: paused by hand)."""
+
+    def field(alias: str, key: ApprovalsKey) -> tuple[list[str], str, dict[str, Any]]:
+        line = (
+            f"approvalDetails(applicationId: ${alias}app, executionId: ${alias}) "
+            "{ approvalDetails { approvalId approvalType stepName stageName } }"
+        )
+        params = [f"${alias}app: String!", f"${alias}: String!"]
+        return params, line, {f"{alias}app": key.application_id, alias: key.execution_id}
+
+    return _batch("query", "PendingApprovals", items, "p", field)
+
+
+ALL_BUILDERS = (
+    applications,
+    entities,
+    execution_inputs,
+    starts,
+    statuses,
+    lookups,
+    resumes,
+    approvals,
+)
