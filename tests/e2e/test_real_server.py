@@ -9,8 +9,13 @@ about how long it took.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from harness_gate.emulator import Emulator
 from tests.e2e.conftest import FAST, GateRun, Workspace, graphql_requests
 
 # Harness may take this long to save one start: the scaled-down analogue of the real server's
@@ -165,3 +170,104 @@ def test_a_failure_after_the_save_is_watched_to_the_real_end(ws: Workspace) -> N
     assert "CrashLoopBackOff" in failing["message"]
     # Harness's words are kept beside the verdict.
     assert any("An error has occurred" in d for d in failing["details"])
+
+
+# ---- runtime inputs and the three PAUSEDs ---------------------------------------------------
+
+
+def runtime_inputs(name: str, variables: str) -> str:
+    return f"  - name: {name}\n    pipeline: Runtime Inputs Pipeline\n    variables: {variables}\n"
+
+
+def test_a_stage_waiting_for_runtime_inputs_gets_the_spec_values(ws: Workspace) -> None:
+    spec = ws.spec(lab_spec(runtime_inputs("regional", '{region: eu-west-1, replicas: "5"}')))
+    run = ws.gate("run", str(spec))
+    assert run.code == 0, run.stderr
+    (execution,) = ws.emulator.executions()
+    assert execution["status"] == "SUCCESS" and execution["waiting_for"] is None
+    statuses = [h["status"] for h in execution["history"]]
+    assert statuses[-3:] == ["PAUSED", "RUNNING", "SUCCESS"], "it paused and the gate resumed it"
+    (resume,) = requests_of(ws, "ResumePipelineStages")
+    (given,) = resume["variables"].values()
+    assert given["pipelineExecutionId"] == execution["id"]
+    assert given["applicationId"] == "GateLabAppId00000000001"
+    assert {v["name"]: v["variableValue"]["value"] for v in given["variableInputs"]} == {
+        "region": "eu-west-1",
+        "replicas": "5",
+    }
+    assert execution["variables"]["region"] == "eu-west-1"
+    assert execution["variables"]["replicas"] == "5"
+    regional = run.deployment("regional")
+    assert regional["outcome"] == "success" and regional["status"] == "SUCCESS"
+    assert any("runtime inputs given from the spec" in t["note"] for t in regional["timeline"])
+
+
+def test_a_runtime_input_the_spec_lacks_is_named(ws: Workspace) -> None:
+    spec = ws.spec(lab_spec(runtime_inputs("lacking", "{region: eu-west-1}")))
+    run = ws.gate("run", str(spec))
+    assert run.code == 1, run.stderr
+    assert "ResumePipelineStages" not in operations(ws), "nothing is resumed with a guess"
+    lacking = run.deployment("lacking")
+    assert lacking["outcome"] == "failure" and lacking["status"] == "PAUSED"
+    assert "replicas" in lacking["message"] and "region" not in lacking["message"].split(":")[-1]
+    assert "runtime input" in lacking["message"]
+    assert "replicas" in run.junit.read_text(encoding="utf-8")
+    (execution,) = ws.emulator.executions()
+    assert execution["waiting_for"] == "inputs"
+
+
+@pytest.fixture
+def slow_ws(tmp_path: Path) -> Iterator[Workspace]:
+    """A minute of fixture time in a real second: a pause of one fixture minute is seen by
+    many status reads."""
+    with Emulator(time_scale=60, rate_limit=None) as emu:
+        yield Workspace(tmp_path, emu)
+
+
+def test_paused_for_inputs_an_approval_or_by_hand_read_differently(slow_ws: Workspace) -> None:
+    ws = slow_ws
+    spec = ws.spec(
+        lab_spec(
+            "  - name: gated\n    pipeline: Gated Release\n    timeout: 3s\n",
+            "  - name: approval\n    workflow: Manual Approval Deployment\n"
+            "    application: Harness Demo\n    timeout: 3s\n",
+            "  - name: paused\n    pipeline: Paused Release\n",
+            "  - name: by-hand\n    workflow: Manual Pause Deployment\n",
+            runtime_inputs("inputs", "{region: eu-west-1}"),
+            parallel=True,
+        )
+    )
+    run = ws.gate("run", str(spec))
+    assert run.code == 1, run.stderr  # the missing input fails; the approvals time out
+    lines = run.stderr.splitlines()
+
+    def said(name: str, text: str) -> bool:
+        return any(line.split("] ", 1)[-1].startswith(f"{name}: PAUSED - {text}") for line in lines)
+
+    assert said("gated", "waiting for approval (approval stage Approve PAUSED)")
+    assert said("approval", "waiting for approval (approval step ")
+    assert said("paused", "paused by hand")
+    assert said("by-hand", "paused by hand")
+    assert said("inputs", "waiting for runtime inputs")
+    assert "waiting for approval or a manual resume" not in run.stderr
+
+    def notes(name: str) -> list[str]:
+        return [t["note"] for t in run.deployment(name)["timeline"] if t["status"] == "PAUSED"]
+
+    assert notes("gated") == ["waiting for approval (approval stage Approve PAUSED)"]
+    assert notes("approval")[0].startswith("waiting for approval (approval step ")
+    assert notes("paused") == [
+        "paused by hand (waiting for someone to resume it) (stage Deploy PAUSED)"
+    ]
+    assert notes("by-hand") == ["paused by hand (waiting for someone to resume it)"]
+    assert notes("inputs")[0].startswith("waiting for runtime inputs")
+    for name in ("gated", "approval"):
+        d = run.deployment(name)
+        assert d["outcome"] == "timeout" and "waiting for approval" in d["message"]
+    for name in ("paused", "by-hand"):
+        assert run.deployment(name)["outcome"] == "success"  # resumed by hand, in the fixture
+    assert run.deployment("inputs")["outcome"] == "failure"
+    # One approvalDetails read per pause, not one per status read.
+    approvals = requests_of(ws, "PendingApprovals")
+    asked = [v for r in approvals for k, v in r["variables"].items() if not k.endswith("app")]
+    assert len(asked) == len(set(asked)) == 3  # approval, paused and by-hand
