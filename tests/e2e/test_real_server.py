@@ -9,6 +9,7 @@ about how long it took.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -271,3 +272,84 @@ def test_paused_for_inputs_an_approval_or_by_hand_read_differently(slow_ws: Work
     approvals = requests_of(ws, "PendingApprovals")
     asked = [v for r in approvals for k, v in r["variables"].items() if not k.endswith("app")]
     assert len(asked) == len(set(asked)) == 3  # approval, paused and by-hand
+
+
+# ---- big status reads ---------------------------------------------------------------------------
+
+MANY = 200
+# --request-timeout 6s: the gate allows each execution of a status read 0.6 s of it, so a read
+# asks for 10 executions at most (platforms/firstgen READ_COST_PER_EXECUTION).
+READ_TIMEOUT = "6s"
+READ_BATCH = 10
+
+
+@pytest.fixture
+def real_time_ws(tmp_path: Path) -> Iterator[Workspace]:
+    """Fixture time runs at real speed: nothing ends until the test moves the clock."""
+    with Emulator(time_scale=1, rate_limit=None) as emu:
+        yield Workspace(tmp_path, emu)
+
+
+def many_spec(ws: Workspace) -> Path:
+    deployments = [
+        f"  - name: d{i:03}\n    workflow: {'Failing Deployment' if i % 4 == 0 else 'Smoke Test'}\n"
+        for i in range(MANY)
+    ]
+    return ws.spec(
+        "version: 1\napplication: Harness Demo\nparallel: true\ndeployments:\n"
+        + "".join(deployments)
+    )
+
+
+def status_reads(ws: Workspace) -> list[list[str]]:
+    return [list(r["variables"].values()) for r in requests_of(ws, "ExecutionStatuses")]
+
+
+def run_many(ws: Workspace, *faults: dict[str, Any]) -> GateRun:
+    """Start MANY deployments, wait for one status read of all of them, then let them end."""
+    proc, junit, summary = ws.start(
+        "run", str(many_spec(ws)), "--request-timeout", READ_TIMEOUT, log_to_file=True
+    )
+    emu = ws.emulator
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, ws.stderr_path.read_text(encoding="utf-8")
+        assert time.monotonic() < deadline, "the gate never read every execution"
+        started = {e["id"] for e in emu.executions()}
+        read = {i for ids in status_reads(ws) for i in ids}
+        if len(started) == MANY and started <= read:
+            break
+        time.sleep(0.1)
+    for fault in faults:
+        emu.add_fault(**fault)
+    emu.advance(3600)  # every execution ends now
+    out, _ = proc.communicate(timeout=120)
+    return GateRun(proc.returncode, out, ws.stderr_path.read_text("utf-8"), junit, summary)
+
+
+def assert_every_verdict(ws: Workspace, run: GateRun) -> None:
+    assert run.code == 1, run.stderr
+    assert len(ws.emulator.executions()) == MANY
+    for i in range(MANY):
+        d = run.deployment(f"d{i:03}")
+        if i % 4 == 0:
+            assert (d["outcome"], d["status"]) == ("failure", "FAILED"), d
+        else:
+            assert (d["outcome"], d["status"]) == ("success", "SUCCESS"), d
+    assert all(0 < len(ids) <= READ_BATCH for ids in status_reads(ws))
+
+
+def test_a_read_of_200_executions_is_split_into_chunks(real_time_ws: Workspace) -> None:
+    ws = real_time_ws
+    run = run_many(ws)
+    assert_every_verdict(ws, run)
+    assert max(len(ids) for ids in status_reads(ws)) == READ_BATCH
+
+
+def test_one_slow_chunk_does_not_stop_the_other_verdicts(real_time_ws: Workspace) -> None:
+    ws = real_time_ws
+    # The next read costs the server 0.8 s per execution: 8 s, past the 6 s read timeout.
+    slow = {"kind": "slow_fields", "match": "execution", "count": 1, "seconds": 0.8}
+    run = run_many(ws, slow)
+    assert_every_verdict(ws, run)
+    assert "no answer within the request timeout" in run.stderr
