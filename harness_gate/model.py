@@ -11,8 +11,12 @@ from harness_gate.defaults import DEFAULT_TIMEOUT
 
 PIPELINE = "pipeline"
 WORKFLOW = "workflow"
+
+# The Harness platform a spec addresses: FirstGen (GraphQL, applications, workflows) or
+# NextGen (organisations, projects, pipelines by identifier).
 FIRSTGEN = "firstgen"
 NEXTGEN = "nextgen"
+PLATFORMS = (FIRSTGEN, NEXTGEN)
 
 
 def utcnow() -> datetime:
@@ -37,7 +41,8 @@ class ArtifactInput:
     build: Optional[str] = None
     artifact_id: Optional[str] = None
     location: Optional[Location] = None
-    parameters: tuple[tuple[str, str], ...] = ()  # (name, exact value) in spec order
+    # parameterValueInputs of a parameterized artifact source: (name, exact text), spec order
+    parameters: tuple[tuple[str, str], ...] = ()
 
     @property
     def value_type(self) -> str:
@@ -48,10 +53,10 @@ class ArtifactInput:
 
 @dataclass(frozen=True)
 class ManifestInput:
-    """One manifestValueInput: a Helm chart version of an application manifest, or a chart id."""
+    """One manifestInputs entry (FirstGen): a Helm chart version, or a chart id."""
 
     service: str
-    manifest: str
+    manifest: str  # the application manifest name
     version: Optional[str] = None
     chart_id: Optional[str] = None
     location: Optional[Location] = None
@@ -63,7 +68,7 @@ class ManifestInput:
 
 @dataclass(frozen=True)
 class StageArtifactInput:
-    """NextGen: the primary artifact tag of a stage's service."""
+    """NextGen: the tag of the primary artifact of a stage's service, when it is an input."""
 
     stage: str
     tag: str
@@ -72,12 +77,14 @@ class StageArtifactInput:
 
 @dataclass
 class NextGenTarget:
+    """Where and how a NextGen pipeline runs; Deployment.nextgen for platform: nextgen."""
+
     org: str
     project: str
-    pipeline: Optional[str] = None  # identifier
-    pipeline_name: Optional[str] = None  # exact name
+    pipeline: Optional[str] = None  # the pipeline identifier
+    pipeline_name: Optional[str] = None  # or its exact name
     input_sets: list[str] = field(default_factory=list)
-    inputs: Optional[str] = None  # raw runtime-input YAML, exactly as written
+    inputs: Optional[str] = None  # raw runtime-input YAML, as written (after ${VAR})
     stages: list[str] = field(default_factory=list)
     branch: Optional[str] = None
     artifacts: list[StageArtifactInput] = field(default_factory=list)
@@ -89,16 +96,16 @@ class VariableInput:
 
     name: str
     value: str
-    type: str = "NAME"  # VariableValueType: NAME, ID or EXPRESSION
+    type: str = "NAME"  # VariableValueType: NAME or ID (always NAME on NextGen)
     location: Optional[Location] = None
 
 
 @dataclass
 class Deployment:
     name: str
-    entity_type: str  # PIPELINE or WORKFLOW
-    entity_name: str
-    application: str
+    entity_type: str  # PIPELINE or WORKFLOW (NextGen: always PIPELINE)
+    entity_name: str  # NextGen: the pipeline identifier, or pipeline_name
+    application: str  # NextGen: "org/project"
     artifacts: list[ArtifactInput] = field(default_factory=list)
     variables: list[VariableInput] = field(default_factory=list)
     notes: Optional[str] = None

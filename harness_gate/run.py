@@ -6,7 +6,6 @@ its exit code, the reports written on every path.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,8 +20,6 @@ from harness_gate.session import gated
 from harness_gate.settings import ConnectionFlags, ReportSettings, WaitSettings
 from harness_gate.stopper import Stopper
 
-STDIN = "-"
-
 
 @dataclass
 class RunOptions:
@@ -36,13 +33,10 @@ class RunOptions:
 
 
 def load(path: str, only: list[str], environ: Mapping[str, str]) -> Spec:
-    from harness_gate.spec import load_spec, load_spec_text, select_deployments
+    """The spec at path ('-': standard input), narrowed to --only."""
+    from harness_gate.spec import load_spec, select_deployments
 
-    if path == STDIN:
-        spec = load_spec_text(sys.stdin.buffer.read(), "<stdin>", environ)
-    else:
-        spec = load_spec(path, environ)
-    return select_deployments(spec, only)
+    return select_deployments(load_spec(path, environ), only)
 
 
 def run_spec(

@@ -8,8 +8,29 @@ from typing import Optional
 from harness_gate import error_handler
 from harness_gate.console import Console
 from harness_gate.exit_codes import exit_code
-from harness_gate.model import Outcome, RunResult
-from harness_gate.run import load, result_for
+from harness_gate.model import Outcome, RunResult, Spec
+from harness_gate.run import result_for
+
+
+def _load_reporting_every_error(
+    path: str, only: list[str], environ: Mapping[str, str], console: Console
+) -> Spec:
+    """All the spec's mistakes (up to a limit) in the log, each with file:line:key; the first
+    is raised, so the result and the exit code are those of a spec error."""
+    from harness_gate.spec import (
+        collect_spec_errors,
+        load_spec_text,
+        read_spec_source,
+        select_deployments,
+    )
+
+    name, data = read_spec_source(path)
+    errors = collect_spec_errors(data, name, environ)
+    for extra in errors[1:]:
+        console.line(f"error: {extra}")
+    if errors:
+        raise errors[0]
+    return select_deployments(load_spec_text(data, name, environ), only)
 
 
 def validate_spec(
@@ -23,7 +44,7 @@ def validate_spec(
     lines = out if out is not None else []
     result = RunResult(command="validate", spec_path=path, deployments=[])
     try:
-        spec = load(path, only, environ)
+        spec = _load_reporting_every_error(path, only, environ, console)
         result.deployments = [result_for(d) for d in spec.deployments]
         for r in result.deployments:
             r.outcome = Outcome.SUCCESS

@@ -75,9 +75,9 @@ names=()
 if [ -n "$ONLY" ]; then
     read -r -a names <<<"$ONLY"
 fi
-if [ "${#names[@]}" -gt 0 ]; then
-    args+=(--only "${names[@]}")
-fi
+for name in ${names[@]+"${names[@]}"}; do
+    args+=(--only "$name")
+done
 case "$ABORT_ON_EXIT" in
     true | yes | 1) args+=(--abort-on-exit) ;;
 esac

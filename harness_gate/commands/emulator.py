@@ -126,6 +126,14 @@ def main(args: argparse.Namespace) -> RunResult:
             file=sys.stderr,
             flush=True,
         )
+        ng_key = emulator.ng_env().get("HARNESS_NG_API_KEY")
+        if ng_key:
+            print(
+                "harness-gate emulator: for NextGen specs (platform: nextgen) use "
+                f"HARNESS_API_KEY={shlex.quote(ng_key)} (a PAT of the emulated account)",
+                file=sys.stderr,
+                flush=True,
+            )
         while not stop.wait(0.2):
             pass
     finally:

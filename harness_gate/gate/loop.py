@@ -7,7 +7,6 @@ means, and this loop records outcomes and leaves one for every deployment.
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from typing import Callable, Optional
 from harness_gate.console import Console
 from harness_gate.durations import format_duration
 from harness_gate.errors import FatalError
+from harness_gate.gate.endings import abort, on_stop, timed_out
 from harness_gate.gate.poller import Poller
 from harness_gate.gate.scheduler import MIN_POLL_INTERVAL, PollScheduler
 from harness_gate.gate.starter import Starter
@@ -26,7 +26,6 @@ from harness_gate.platforms.base import Platform, Snapshot
 from harness_gate.stopper import Stopped, Stopper
 
 HEARTBEAT = 30.0  # CI systems kill jobs that stay silent; well inside their usual limits
-ABORT_TIME = 3.5  # all aborts on a stop together, so the gate exits within 5 s
 
 
 @dataclass
@@ -73,7 +72,7 @@ class Gate:
         try:
             self._loop()
         except Stopped:
-            self._on_stop()
+            on_stop(self)
         except FatalError as exc:
             # Auth rejected mid-run: nothing more can be learned.
             self.fatal = exc
@@ -144,38 +143,11 @@ class Gate:
         run_over = run is not None and now >= run.at
         for t in self.items:
             if t.state is State.ACTIVE and t.deadline is not None and now >= t.deadline.at:
-                self._timed_out(t, t.deadline)
+                timed_out(self, t, t.deadline)
             elif t.state is State.ACTIVE and run_over and run is not None:
-                self._timed_out(t, run)
+                timed_out(self, t, run)
             elif t.state is State.PENDING and run_over:
                 self.skip(t, "not started: the run's --timeout passed first")
-
-    def _timed_out(self, t: Tracked, deadline: Deadline) -> None:
-        status = t.result.status or "not started yet (no status)"
-        if t.poll_error:
-            # The platform retries a read until the deadline: this one failed all the way.
-            message = f"status reads kept failing until the deadline: {t.poll_error}"
-            self.finish(t, Outcome.ERROR, message)
-            t.result.details.append(f"last status read error: {t.poll_error}")
-        elif t.not_found_reads and t.result.status is None:
-            message = f"Harness never showed execution {t.result.execution_id} before the deadline"
-            self.finish(t, Outcome.ERROR, message)
-        else:
-            began = t.sent_at or (deadline.at - deadline.seconds)
-            waited = format_duration(self.clock() - began)
-            # A halted run says what it waits for: an approval, runtime inputs, a resume.
-            waits = f" - {t.halted_for}" if t.halted_for else ""
-            self.finish(
-                t,
-                Outcome.TIMEOUT,
-                f"still {status} after {waited}: {deadline.describe()} passed{waits}",
-            )
-        if t.abort_on_exit:
-            self.abort([t])
-        else:
-            t.result.details.append(
-                "the execution was left running in Harness (no abort requested)"
-            )
 
     def _skip_blocked(self) -> None:
         failed = {
@@ -259,49 +231,8 @@ class Gate:
             elif t.state is State.PENDING:
                 self.skip(t, f"not started: {message}")
 
-    def _on_stop(self) -> None:
-        name = self.stopper.signame or "a stop request"
-        self.say(f"{name} received: stopping")
-        self.abort([t for t in self.active() if t.abort_on_exit])
-        for t in self.items:
-            if t.state is State.ACTIVE:
-                left = (
-                    t.result.abort_result
-                    or "the execution was left running in Harness (no abort requested)"
-                )
-                t.result.details.append(left)
-                self.finish(
-                    t, Outcome.ERROR, f"interrupted by {name} while {t.result.status or 'starting'}"
-                )
-            elif t.state is State.STARTING:
-                t.result.details.append(
-                    f"the start may have reached Harness: look for notes containing {t.marker!r}"
-                )
-                self.finish(t, Outcome.ERROR, f"interrupted by {name} while starting")
-            elif t.state is State.PENDING:
-                self.skip(t, f"not started: interrupted by {name}")
-
     def abort(self, targets: Sequence[Tracked]) -> None:
-        """Abort executions in parallel, all within ABORT_TIME."""
-        targets = [t for t in targets if t.result.execution_id]
-        if not targets:
-            return
-
-        def work(t: Tracked) -> None:
-            outcome = self.platform.abort(t.ref, ABORT_TIME - 0.5)
-            t.result.abort_result = outcome.message
-
-        threads = [threading.Thread(target=work, args=(t,), daemon=True) for t in targets]
-        for thread in threads:
-            thread.start()
-        end = time.monotonic() + ABORT_TIME
-        for thread in threads:
-            thread.join(max(0.0, end - time.monotonic()))
-        for t in targets:
-            if t.result.abort_result is None:
-                t.result.abort_result = "abort not confirmed: Harness did not answer in time"
-            t.result.details.append(t.result.abort_result)
-            self.say(f"{t.name}: {t.result.abort_result}")
+        abort(self, targets)
 
     # ---- output ---------------------------------------------------------------------------------
 

@@ -162,7 +162,7 @@ def test_interrupted_deployments(build, validate):
     )
     done = build.deployment("db", outcome=Outcome.SUCCESS)
     failed_before = build.deployment(
-        "web", outcome=Outcome.ERROR, status="FAILED", message="Harness lost it"
+        "web", outcome=Outcome.ERROR, status="FAILED", terminal=True, message="Harness lost it"
     )
     result = build.result(running, done, failed_before, interrupted_by="SIGTERM", exit_code=143)
     root = validate(render_junit(result))

@@ -7,8 +7,6 @@ import json
 
 import pytest
 import requests
-
-from harness_gate.budget import RequestBudget
 from harness_gate.client import (
     HarnessClient,
     StartOutcomeUnknown,
@@ -16,6 +14,8 @@ from harness_gate.client import (
     _harness_message,
     _Transient,
 )
+
+from harness_gate.budget import RequestBudget
 from harness_gate.console import Console
 from harness_gate.errors import AuthError, GraphQLError, HarnessError
 from harness_gate.settings import Secret, Settings

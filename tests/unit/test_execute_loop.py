@@ -10,12 +10,13 @@ import io
 import re
 from typing import Any, Optional
 
-from harness_gate.budget import WINDOW, RequestBudget
 from harness_gate.client import GraphQLResult
-from harness_gate.console import Console
 from harness_gate.execute import BACKOFF_FACTOR, Gate, Tracked, WatchOptions
-from harness_gate.model import Deployment, DeploymentResult, Outcome
 from harness_gate.resolve import ResolvedDeployment
+
+from harness_gate.budget import WINDOW, RequestBudget
+from harness_gate.console import Console
+from harness_gate.model import Deployment, DeploymentResult, Outcome
 from harness_gate.stopper import Stopper
 
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from harness_gate.errors import AuthError
 from harness_gate.execute import exit_code_for
+
+from harness_gate.errors import AuthError
 from harness_gate.model import DeploymentResult, Outcome
 
 

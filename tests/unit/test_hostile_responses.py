@@ -6,15 +6,15 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from harness_gate.client import GraphQLResult
+from harness_gate.execute import Gate, Tracked, WatchOptions
+from harness_gate.resolve import ResolvedDeployment, check_variables, resolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness_gate.budget import RequestBudget
-from harness_gate.client import GraphQLResult
 from harness_gate.console import Console
-from harness_gate.execute import Gate, Tracked, WatchOptions
 from harness_gate.model import Deployment, DeploymentResult, VariableInput
-from harness_gate.resolve import ResolvedDeployment, check_variables, resolve
 from harness_gate.stopper import Stopper
 
 JSON = st.recursive(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from harness_gate.model import Deployment, VariableInput
 from harness_gate.resolve import check_variables, harness_words
+
+from harness_gate.model import Deployment, VariableInput
 
 DECLARED = [
     {"name": "Environment", "type": "Environment", "required": True, "allowedValues": None},

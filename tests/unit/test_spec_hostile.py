@@ -97,7 +97,7 @@ def test_the_valid_base_loads() -> None:
     result = check(VALID)
     assert isinstance(result, Spec)
     assert [d.name for d in result.deployments] == ["api", "web", "smoke"]
-    web = result.deployment("web")
+    web = next(d for d in result.deployments if d.name == "web")
     assert web.entity_name == "K8s Rolling" and web.needs == ["api"]
     assert [(v.name, v.value) for v in web.variables][:2] == [
         ("Environment", "prod"),
