@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from harness_gate.emulator import Emulator
 from tests.e2e.conftest import FAST, GateRun, Workspace, graphql_requests
@@ -46,6 +47,22 @@ def run_with_grace(ws: Workspace, spec: str, grace: str, *extra: str) -> GateRun
     """The gate told how long Harness may take to save one start (the scaled-down analogue of
     the real server's 120 s for a Jenkins build it has not collected yet)."""
     return ws.gate("run", spec, *FAST, "--start-grace", grace, *extra, fast=False)
+
+
+def graphql(ws: Workspace, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """Ask the emulator directly, as a Harness user would look at what the gate did."""
+    env = ws.emulator.env()
+    reply = requests.post(
+        env["HARNESS_ENDPOINT"],
+        params={"accountId": env["HARNESS_ACCOUNT_ID"]},
+        headers={"x-api-key": env["HARNESS_API_KEY"]},
+        json={"query": query, "variables": variables},
+        timeout=10,
+    )
+    body: dict[str, Any] = reply.json()
+    assert not body.get("errors"), body
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def executions_by_name(ws: Workspace) -> dict[str, int]:
@@ -353,3 +370,122 @@ def test_one_slow_chunk_does_not_stop_the_other_verdicts(real_time_ws: Workspace
     run = run_many(ws, slow)
     assert_every_verdict(ws, run)
     assert "no answer within the request timeout" in run.stderr
+
+
+# ---- Helm charts, parameterized sources, continue_with_default_values -----------------------
+
+HELM = """\
+  - name: {name}
+    {kind}: {entity}
+    manifests:
+      - {{service: guestbook, manifest: guestbook-chart, version: "{version}"}}
+"""
+
+
+def test_a_helm_chart_service_deploys_the_chart_version_of_the_spec(ws: Workspace) -> None:
+    spec = lab_spec(
+        HELM.format(name="chart", kind="workflow", entity="Helm Deploy", version="0.2.0"),
+        HELM.format(name="release", kind="pipeline", entity="Helm Release", version="0.1.0"),
+        "  - name: by-id\n    workflow: Helm Deploy\n    manifests:\n"
+        "      - service: guestbook\n        manifest: guestbook-chart\n"
+        "        chart_id: GateLabChartVersion0010\n",
+        parallel=True,
+    )
+    run = ws.gate("run", str(ws.spec(spec)))
+    assert run.code == 0, run.stderr
+    by_id = {e["id"]: e for e in ws.emulator.executions()}
+    assert len(by_id) == 3
+    for name, version in (("chart", "0.2.0"), ("release", "0.1.0"), ("by-id", "0.1.0")):
+        d = run.deployment(name)
+        assert d["outcome"] == "success", d
+        (given,) = by_id[d["execution_id"]]["service_inputs"]
+        assert given["name"] == "guestbook"
+        chart = given["manifestValueInput"]
+        if name == "by-id":
+            assert chart == {"valueType": "HELM_CHART_ID", "helmChartId": "GateLabChartVersion0010"}
+        else:
+            assert chart["valueType"] == "VERSION_NUMBER"
+            assert chart["versionNumber"] == {
+                "appManifestName": "guestbook-chart",
+                "versionNumber": version,
+            }
+    # The workflow executions show the chart they deploy, as Harness reads them back.
+    for name, version in (("chart", "0.2.0"), ("by-id", "0.1.0")):
+        execution_id = run.deployment(name)["execution_id"]
+        data = graphql(
+            ws,
+            "query($id: String!) { execution(executionId: $id) {"
+            " ... on WorkflowExecution { manifests { name version } } } }",
+            {"id": execution_id},
+        )
+        assert data["execution"]["manifests"] == [{"name": "guestbook-chart", "version": version}]
+
+
+def test_a_helm_chart_service_without_a_version_stops_before_anything_starts(
+    ws: Workspace,
+) -> None:
+    spec = lab_spec(
+        SMOKE,
+        "  - name: chart\n    workflow: Helm Deploy\n",
+        parallel=True,
+    )
+    run = ws.gate("run", str(ws.spec(spec)))
+    assert run.code == 3, run.stderr
+    assert ws.emulator.executions() == []
+    assert "StartExecutions" not in operations(ws)
+    chart = run.deployment("chart")
+    assert chart["outcome"] == "failure"
+    assert "guestbook" in chart["message"] and "Helm chart" in chart["message"]
+    assert "manifests:" in chart["message"]
+    assert run.deployment("smoke")["outcome"] == "skipped"
+
+
+def test_a_parameterized_source_deploys_with_its_parameters(ws: Workspace) -> None:
+    spec = lab_spec(
+        "  - name: nexus\n    workflow: Nexus Deploy\n    artifacts:\n"
+        "      - service: guestbook-nexus\n        source: guestbook-params\n"
+        '        build: "1.1.0"\n        parameters: {repo: guestbook, path: releases/1.1}\n'
+    )
+    run = ws.gate("run", str(ws.spec(spec)))
+    assert run.code == 0, run.stderr
+    (execution,) = ws.emulator.executions()
+    assert run.deployment("nexus")["execution_id"] == execution["id"]
+    (given,) = execution["service_inputs"]
+    source = given["artifactValueInput"]
+    assert source["valueType"] == "PARAMETERIZED_ARTIFACT_SOURCE"
+    assert source["parameterizedArtifactSource"] == {
+        "artifactSourceName": "guestbook-params",
+        "buildNumber": "1.1.0",
+        "parameterValueInputs": [
+            {"name": "repo", "value": "guestbook"},
+            {"name": "path", "value": "releases/1.1"},
+        ],
+    }
+    # The run went through PREPARING (status null) while Harness collected the artifact.
+    assert execution["history"][0]["status"] is None
+
+
+def test_continue_with_default_values_never_pauses(ws: Workspace) -> None:
+    spec = lab_spec(
+        runtime_inputs("defaults", "{region: us-east-1}")
+        + "    continue_with_default_values: true\n"
+    )
+    run = ws.gate("run", str(ws.spec(spec)))
+    assert run.code == 0, run.stderr
+    (execution,) = ws.emulator.executions()
+    assert execution["continue_with_defaults"] is True
+    assert "PAUSED" not in [h["status"] for h in execution["history"]]
+    assert "ResumePipelineStages" not in operations(ws)
+    (start,) = requests_of(ws, "StartExecutions")
+    assert [s["continueWithDefaultValues"] for s in start["variables"].values()] == [True]
+
+
+def test_an_expression_variable_is_refused_before_anything_starts(ws: Workspace) -> None:
+    spec = lab_spec(
+        "  - name: regional\n    workflow: Regional Deploy\n    variables:\n"
+        "      region: {value: '$${workflow.variables.home}', type: EXPRESSION}\n"
+    )
+    run = ws.gate("run", str(ws.spec(spec)))
+    assert run.code == 2, run.stderr
+    assert "EXPRESSION" in run.stderr and "regional" in run.stderr
+    assert graphql_requests(ws.emulator) == []
