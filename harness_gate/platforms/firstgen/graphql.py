@@ -23,6 +23,8 @@ from harness_gate.transport import (
 
 MUTATION_TIME_SHARE = 0.1  # extra read time per aliased mutation, as a share of the timeout
 PLAIN_500_TRIES = 4  # three retries
+# Every GraphQL call of an account whose edition lacks the API (Community, Essentials).
+FEATURE_NOT_ENABLED = "Feature not enabled"
 
 
 class GraphQLClient:
@@ -99,6 +101,12 @@ class GraphQLClient:
                 f"{harness_message(payload, text)}; HARNESS_ENDPOINT should be the Harness base "
                 "URL (https://app.harness.io/gateway, or your own host's /gateway) or the "
                 "full GraphQL URL ending in /api/graphql"
+            )
+        if status == 400 and harness_message(payload, text) == FEATURE_NOT_ENABLED:
+            raise HarnessUnavailable(
+                f"{purpose}: Harness answered HTTP 400 {FEATURE_NOT_ENABLED!r}: this account "
+                "cannot use the GraphQL API. Harness Community and Essentials editions do not "
+                "include it (no REST_API feature); the gate needs an Enterprise or trial account"
             )
         if status != 200:
             raise HarnessError(f"{purpose}: HTTP {status}: {harness_message(payload, text)}")
