@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 
+import harness_gate.emulator
 from harness_gate.emulator import Emulator
 from tests.e2e.conftest import FAST, GateRun, Workspace, graphql_requests
 
@@ -489,3 +491,144 @@ def test_an_expression_variable_is_refused_before_anything_starts(ws: Workspace)
     assert run.code == 2, run.stderr
     assert "EXPRESSION" in run.stderr and "regional" in run.stderr
     assert graphql_requests(ws.emulator) == []
+
+
+# ---- the smaller mismatches -------------------------------------------------------------------
+
+
+def test_a_fixed_variable_is_checked_for_workflows_only(ws: Workspace) -> None:
+    workflow = lab_spec(
+        "  - name: regional\n    workflow: Regional Deploy\n"
+        "    variables: {region: us-east-1, strategy: blue-green}\n"
+    )
+    run = ws.gate("run", str(ws.spec(workflow, "workflow.yaml")))
+    assert run.code == 3, run.stderr
+    message = run.deployment("regional")["message"]
+    assert "strategy" in message and "fixed" in message and "rolling" in message
+    assert ws.emulator.executions() == []
+    # A pipeline ignores a different value for its fixed variable: nothing to refuse.
+    pipeline = lab_spec(
+        runtime_inputs("pipeline", '{region: us-east-1, replicas: "2", strategy: blue-green}')
+    )
+    run = ws.gate("run", str(ws.spec(pipeline, "pipeline.yaml")))
+    assert run.code == 0, run.stderr
+    (execution,) = ws.emulator.executions()
+    assert execution["status"] == "SUCCESS"
+
+
+def test_allowed_values_apply_to_an_id_input_too(ws: Workspace) -> None:
+    # Harness checks the text given against the allowed values whatever its type, so even
+    # the id of the allowed environment is refused.
+    by_id = lab_spec(
+        "  - name: env\n    workflow: Env Choice Deploy\n    variables:\n"
+        "      Environment: {value: GateLabQaEnvironment001, type: ID}\n"
+    )
+    run = ws.gate("run", str(ws.spec(by_id, "id.yaml")))
+    assert run.code == 3, run.stderr
+    message = run.deployment("env")["message"]
+    assert "GateLabQaEnvironment001" in message and "[qa]" in message
+    assert ws.emulator.executions() == []
+    by_name = lab_spec(
+        "  - name: env\n    workflow: Env Choice Deploy\n    variables: {Environment: qa}\n"
+    )
+    run = ws.gate("run", str(ws.spec(by_name, "name.yaml")))
+    assert run.code == 0, run.stderr
+
+
+def test_an_execution_deleted_mid_run_is_an_error_after_a_few_reads(ws: Workspace) -> None:
+    spec = ws.spec(
+        "version: 1\napplication: Harness Demo\ndeployments:\n"
+        "  - name: long\n    workflow: Long Running Deployment\n"
+    )
+    proc, junit, summary = ws.start("run", str(spec), log_to_file=True)
+    end = time.monotonic() + 30
+    while not ws.logged("long: RUNNING"):
+        assert proc.poll() is None and time.monotonic() < end, "the run never started"
+        time.sleep(0.02)
+    (execution,) = ws.emulator.executions()
+    seen = len(ws.emulator.requests())
+    assert ws.emulator.delete_execution(execution["id"])
+    out, _ = proc.communicate(timeout=60)
+    run = GateRun(proc.returncode, out, ws.stderr_path.read_text("utf-8"), junit, summary)
+    assert run.code == 5, run.stderr
+    long = run.deployment("long")
+    assert long["outcome"] == "error"
+    assert execution["id"] in long["message"] and "deleted" in long["message"]
+    assert "deadline" not in long["message"]  # its 30 minute timeout is far away
+    assert any("Execution does not exist or access is denied" in d for d in long["details"])
+    reads_after = [
+        r
+        for r in ws.emulator.requests()[seen:]
+        if r.get("operation") == "ExecutionStatuses" and execution["id"] in r["variables"].values()
+    ]
+    assert 2 <= len(reads_after) <= 5, "a few reads, then a verdict"
+
+
+def test_plain_text_500s_are_retried_a_few_times_then_reported(ws: Workspace) -> None:
+    ws.emulator.add_fault(
+        "http_500", match="applicationByName", count=100, message="java.lang.IllegalStateException"
+    )
+    run = ws.gate("run", str(ws.spec(lab_spec(SMOKE))))
+    assert run.code == 5, run.stderr
+    assert operations(ws).count("ResolveApplications") == 4  # three retries
+    words = "Error while handling api request for Graphql api for accountId"
+    assert words in run.stderr and "java.lang.IllegalStateException" in run.stderr
+    assert "java.lang.IllegalStateException" in run.deployment("smoke")["message"]
+    assert ws.emulator.executions() == []
+
+
+def community_fixture() -> dict[str, Any]:
+    path = Path(harness_gate.emulator.__file__).parent / "fixtures" / "default.yaml"
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["account"]["edition"] = "COMMUNITY"
+    return data
+
+
+@pytest.mark.parametrize("how", ["community-edition", "fault"])
+def test_feature_not_enabled_is_explained(tmp_path: Path, how: str) -> None:
+    fixtures = community_fixture() if how == "community-edition" else None
+    with Emulator(fixtures=fixtures, time_scale=600, rate_limit=None) as emu:
+        if how == "fault":
+            emu.add_fault("feature_not_enabled", count=100)
+        ws = Workspace(tmp_path, emu)
+        run = ws.gate("run", str(ws.spec(lab_spec(SMOKE))))
+    assert run.code == 5, run.stderr
+    assert "Feature not enabled" in run.stderr
+    assert "Community and Essentials editions" in run.stderr and "GraphQL API" in run.stderr
+    assert "GraphQL API" in run.deployment("smoke")["message"]
+    assert run.summary["error"] and "Community and Essentials" in run.summary["error"]
+
+
+def test_the_lost_start_lookup_pages_on(ws: Workspace) -> None:
+    """The gate's execution is not on the first page of the entity's recent executions: the
+    lookup turns the page (pageInfo.hasMore) instead of judging the start lost."""
+    emu = ws.emulator
+    emu.add_fault("drop", match="startExecution", process=True)  # saved, the answer is lost
+    # The first lookup waits 2 s at the server's door; meanwhile 120 newer runs appear.
+    emu.add_fault("delay", match="executions", seconds=2)
+    proc, junit, summary = ws.start("run", str(ws.spec(lab_spec(SMOKE))), log_to_file=True)
+    end = time.monotonic() + 30
+    while not emu.executions():
+        assert proc.poll() is None and time.monotonic() < end, "the start never came"
+        time.sleep(0.01)
+    seed = ", ".join(
+        f's{i}: startExecution(input: {{applicationId: "GateLabAppId00000000001", '
+        f'entityId: "GateLabSmokeTestWf00001", executionType: WORKFLOW}}) {{ clientMutationId }}'
+        for i in range(120)
+    )
+    graphql(ws, f"mutation Seed {{ {seed} }}", {})
+    out, _ = proc.communicate(timeout=60)
+    run = GateRun(proc.returncode, out, ws.stderr_path.read_text("utf-8"), junit, summary)
+    assert run.code == 0, run.stderr
+    assert operations(ws).count("StartExecutions") == 1
+    offsets = sorted(
+        v
+        for r in requests_of(ws, "FindStartedExecutions")
+        for k, v in r["variables"].items()
+        if k.endswith("off")
+    )
+    assert offsets[:2] == [0, 100], "the second page was asked for"
+    mine = [e for e in emu.executions() if "[harness-gate " in (e["notes"] or "")]
+    assert len(mine) == 1
+    assert run.deployment("smoke")["execution_id"] == mine[0]["id"]
+    assert "found the execution the lost start created" in run.stderr
