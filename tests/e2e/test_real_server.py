@@ -113,6 +113,25 @@ def test_a_batch_of_slow_starts_is_one_request_and_one_execution_each(ws: Worksp
     assert all(run.deployment(n)["outcome"] == "success" for n in names)
 
 
+def test_batches_of_slow_starts_wait_for_their_answers(ws: Workspace) -> None:
+    # Twelve deployments start in two requests (ten starts, then two); every start spends
+    # 0.2 s in the server, so each request outlasts the 0.5 s request timeout, within the
+    # conftest's 0.3 s grace per start.
+    ws.emulator.add_fault("start_delay", match="startExecution", count=2, seconds=0.2)
+    names = [f"smoke-{i:02}" for i in range(12)]
+    spec = lab_spec(*(f"  - name: {n}\n    workflow: Smoke Test\n" for n in names), parallel=True)
+    run = ws.gate("run", str(ws.spec(spec)), "--request-timeout", "0.5s")
+    assert run.code == 0, run.stderr
+    starts = requests_of(ws, "StartExecutions")
+    assert [len(r["started_execution_ids"]) for r in starts] == [10, 2]
+    assert all(r["fault"] == "start_delay" for r in starts)
+    assert "FindStartedExecutions" not in operations(ws)
+    assert executions_by_name(ws) == {"Smoke Test": 12}
+    assert sorted(run.deployment(n)["execution_id"] for n in names) == sorted(
+        i for r in starts for i in r["started_execution_ids"]
+    )
+
+
 # ---- answers lost around the save ---------------------------------------------------------------
 
 SMOKE = "  - name: smoke\n    workflow: Smoke Test\n"
