@@ -32,6 +32,7 @@ START_BATCH = 10  # the server runs aliased mutations one after another: keep a 
 # stage; allow each execution this much of the request timeout, so a read stays well inside.
 READ_COST_PER_EXECUTION = 0.6
 MAX_READ_BATCH = 100
+READ_TIMEOUT_TRIES = 2  # a status read that times out twice gives way to the next one
 NOT_FOUND = "does not exist or access is denied"
 GENERIC_ERROR = "An error has occurred. Please contact the Harness support team."
 LOOKUP_SKEW_MS = 5 * 60 * 1000  # lookups search from a little before the send: clock skew
@@ -161,8 +162,23 @@ class FirstGenPlatform:
     # ---- read ---------------------------------------------------------------------------
 
     def read(self, refs: Sequence[ExecutionRef], *, deadline: float) -> list[ReadAnswer]:
+        """Reads of at most read_batch executions each. A read Harness cannot answer within
+        the request timeout twice is an error for its executions: the caller goes on with
+        the others and asks again later."""
+        answers: list[ReadAnswer] = []
+        size = max(1, self.read_batch)
+        for i in range(0, len(refs), size):
+            answers += self._read(refs[i : i + size], deadline)
+        return answers
+
+    def _read(self, refs: Sequence[ExecutionRef], deadline: float) -> list[ReadAnswer]:
         batch = documents.statuses([r.execution_id for r in refs])
-        result = self.client.run(batch, purpose="read execution status", deadline=deadline)
+        result = self.client.run(
+            batch,
+            purpose="read execution status",
+            deadline=deadline,
+            timeout_tries=READ_TIMEOUT_TRIES,
+        )
         answers = []
         for answer in batch.answers(result):
             if answer.node is not None:
