@@ -42,7 +42,9 @@ def operations(ws: Workspace) -> list[str]:
 
 
 def requests_of(ws: Workspace, operation: str) -> list[dict[str, Any]]:
-    return [r for r in graphql_requests(ws.emulator) if r["operation"] == operation]
+    """In the order they arrived (the log is in the order they were answered)."""
+    found = [r for r in graphql_requests(ws.emulator) if r["operation"] == operation]
+    return sorted(found, key=lambda r: int(r["seq"]))
 
 
 def run_with_grace(ws: Workspace, spec: str, grace: str, *extra: str) -> GateRun:
@@ -328,10 +330,10 @@ def real_time_ws(tmp_path: Path) -> Iterator[Workspace]:
         yield Workspace(tmp_path, emu)
 
 
-def many_spec(ws: Workspace) -> Path:
+def many_spec(ws: Workspace, many: int) -> Path:
     deployments = [
         f"  - name: d{i:03}\n    workflow: {'Failing Deployment' if i % 4 == 0 else 'Smoke Test'}\n"
-        for i in range(MANY)
+        for i in range(many)
     ]
     return ws.spec(
         "version: 1\napplication: Harness Demo\nparallel: true\ndeployments:\n"
@@ -343,10 +345,10 @@ def status_reads(ws: Workspace) -> list[list[str]]:
     return [list(r["variables"].values()) for r in requests_of(ws, "ExecutionStatuses")]
 
 
-def run_many(ws: Workspace, *faults: dict[str, Any]) -> GateRun:
-    """Start MANY deployments, wait for one status read of all of them, then let them end."""
+def run_many(ws: Workspace, many: int, request_timeout: str, *faults: dict[str, Any]) -> GateRun:
+    """Start `many` deployments, wait for one status read of all of them, then let them end."""
     proc, junit, summary = ws.start(
-        "run", str(many_spec(ws)), "--request-timeout", READ_TIMEOUT, log_to_file=True
+        "run", str(many_spec(ws, many)), "--request-timeout", request_timeout, log_to_file=True
     )
     emu = ws.emulator
     deadline = time.monotonic() + 120
@@ -355,7 +357,7 @@ def run_many(ws: Workspace, *faults: dict[str, Any]) -> GateRun:
         assert time.monotonic() < deadline, "the gate never read every execution"
         started = {e["id"] for e in emu.executions()}
         read = {i for ids in status_reads(ws) for i in ids}
-        if len(started) == MANY and started <= read:
+        if len(started) == many and started <= read:
             break
         time.sleep(0.1)
     for fault in faults:
@@ -365,32 +367,50 @@ def run_many(ws: Workspace, *faults: dict[str, Any]) -> GateRun:
     return GateRun(proc.returncode, out, ws.stderr_path.read_text("utf-8"), junit, summary)
 
 
-def assert_every_verdict(ws: Workspace, run: GateRun) -> None:
+def assert_every_verdict(ws: Workspace, run: GateRun, many: int, read_batch: int) -> None:
     assert run.code == 1, run.stderr
-    assert len(ws.emulator.executions()) == MANY
-    for i in range(MANY):
+    assert len(ws.emulator.executions()) == many
+    for i in range(many):
         d = run.deployment(f"d{i:03}")
         if i % 4 == 0:
             assert (d["outcome"], d["status"]) == ("failure", "FAILED"), d
         else:
             assert (d["outcome"], d["status"]) == ("success", "SUCCESS"), d
-    assert all(0 < len(ids) <= READ_BATCH for ids in status_reads(ws))
+    assert all(0 < len(ids) <= read_batch for ids in status_reads(ws))
 
 
 def test_a_read_of_200_executions_is_split_into_chunks(real_time_ws: Workspace) -> None:
     ws = real_time_ws
-    run = run_many(ws)
-    assert_every_verdict(ws, run)
+    run = run_many(ws, MANY, READ_TIMEOUT)
+    assert_every_verdict(ws, run, MANY, READ_BATCH)
     assert max(len(ids) for ids in status_reads(ws)) == READ_BATCH
 
 
 def test_one_slow_chunk_does_not_stop_the_other_verdicts(real_time_ws: Workspace) -> None:
     ws = real_time_ws
-    # The next read costs the server 0.8 s per execution: 8 s, past the 6 s read timeout.
-    slow = {"kind": "slow_fields", "match": "execution", "count": 1, "seconds": 0.8}
-    run = run_many(ws, slow)
-    assert_every_verdict(ws, run)
+    # --request-timeout 1.5s: reads of 2 executions. The next four reads cost the server
+    # 1 s per execution, 2 s each, past the read timeout.
+    slow = {"kind": "slow_fields", "match": "execution", "count": 4, "seconds": 1}
+    run = run_many(ws, 20, "1.5s", slow)
+    assert_every_verdict(ws, run, 20, 2)
     assert "no answer within the request timeout" in run.stderr
+
+    # A read that timed out is tried once more, then the next chunk goes first: the same
+    # executions are never asked for three times in a row.
+    def slow_reads() -> list[list[str]]:
+        return [
+            list(r["variables"].values())
+            for r in requests_of(ws, "ExecutionStatuses")
+            if r["fault"] == "slow_fields"
+        ]
+
+    end = time.monotonic() + 10
+    while len(slow_reads()) < 4 and time.monotonic() < end:
+        time.sleep(0.1)  # the server logs a read when it has answered it
+    first, second, third, fourth = slow_reads()
+    assert first == second and third == fourth and first != third
+    reads = status_reads(ws)
+    assert all(not (a == b == c) for a, b, c in zip(reads, reads[1:], reads[2:]))
 
 
 # ---- Helm charts, parameterized sources, continue_with_default_values -----------------------
