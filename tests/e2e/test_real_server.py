@@ -671,3 +671,22 @@ def test_the_lost_start_lookup_pages_on(ws: Workspace) -> None:
     assert len(mine) == 1
     assert run.deployment("smoke")["execution_id"] == mine[0]["id"]
     assert "found the execution the lost start created" in run.stderr
+
+
+def test_waiting_on_200_executions_reads_them_in_chunks(ws: Workspace) -> None:
+    seed = " ".join(
+        f's{i}: startExecution(input: {{applicationId: "GateLabAppId00000000001", '
+        f'entityId: "GateLabSmokeTestWf00001", executionType: WORKFLOW}}) '
+        "{ execution { id } }"
+        for i in range(MANY + 50)
+    )
+    data = graphql(ws, f"mutation Seed {{ {seed} }}", {})
+    # An id that starts with "-" would read as an option: leave those out.
+    every = [data[f"s{i}"]["execution"]["id"] for i in range(MANY + 50)]
+    ids = [i for i in every if not i.startswith("-")][:MANY]
+    run = ws.gate("wait", *ids, "--request-timeout", READ_TIMEOUT)
+    assert run.code == 0, run.stderr
+    reads = status_reads(ws)
+    assert all(0 < len(chunk) <= READ_BATCH for chunk in reads)
+    assert {i for chunk in reads for i in chunk} == set(ids)
+    assert all(d["outcome"] == "success" for d in run.summary["deployments"])
