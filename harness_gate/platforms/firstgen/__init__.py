@@ -255,6 +255,9 @@ class FirstGenPlatform:
             variable_inputs=tuple(
                 (name, given[name].type, given[name].value) for name in snapshot.waiting_inputs
             ),
+            # A runtime service may need an artifact now: Harness takes it with the resume
+            # and ignores the services the stage does not deploy.
+            service_inputs=tuple(target.service_inputs()),
         )
         batch = documents.resumes([key])
         try:

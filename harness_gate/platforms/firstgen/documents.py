@@ -247,6 +247,8 @@ class ResumeKey:
     pipeline_execution_id: str
     stage_element_id: str
     variable_inputs: tuple[tuple[str, str, str], ...]  # (name, type, value)
+    # ServiceInputs: the artifacts (and charts) of the services the values make the stage need
+    service_inputs: tuple[dict[str, Any], ...] = ()
 
 
 def resumes(items: Sequence[ResumeKey]) -> Batch[ResumeKey]:
@@ -262,6 +264,8 @@ def resumes(items: Sequence[ResumeKey]) -> Batch[ResumeKey]:
                 for n, t, v in key.variable_inputs
             ],
         }
+        if key.service_inputs:
+            value["serviceInputs"] = list(key.service_inputs)
         line = f"pipelineResumeRuntime(input: ${alias}) {{ status }}"
         return [f"${alias}: RuntimeExecutionInputsToResumePipeline!"], line, {alias: value}
 
