@@ -257,6 +257,33 @@ def test_a_runtime_input_the_spec_lacks_is_named(ws: Workspace) -> None:
     assert execution["waiting_for"] == "inputs"
 
 
+def test_a_runtime_service_gets_its_artifact_with_the_resume(ws: Workspace) -> None:
+    spec = lab_spec(
+        "  - name: svc\n    pipeline: Runtime Service Pipeline\n"
+        "    variables: {svc: guestbook-ci}\n    artifacts:\n"
+        '      - {service: guestbook-ci, source: jenkins-guestbook, build: "100"}\n'
+    )
+    run = ws.gate("run", str(ws.spec(spec)))
+    assert run.code == 0, run.stderr
+    (resume,) = requests_of(ws, "ResumePipelineStages")
+    (given,) = resume["variables"].values()
+    assert given["variableInputs"] == [
+        {"name": "svc", "variableValue": {"type": "NAME", "value": "guestbook-ci"}}
+    ]
+    assert given["serviceInputs"] == [
+        {
+            "name": "guestbook-ci",
+            "artifactValueInput": {
+                "valueType": "BUILD_NUMBER",
+                "buildNumber": {"buildNumber": "100", "artifactSourceName": "jenkins-guestbook"},
+            },
+        }
+    ]
+    (execution,) = ws.emulator.executions()
+    assert execution["status"] == "SUCCESS"
+    assert "PAUSED" in [h["status"] for h in execution["history"]]
+
+
 @pytest.fixture
 def slow_ws(tmp_path: Path) -> Iterator[Workspace]:
     """A minute of fixture time in a real second: a pause of one fixture minute is seen by
