@@ -67,6 +67,11 @@ deployments:
     pipeline: Runtime Inputs Pipeline
     variables: {region: us-east-1}
     continue_with_default_values: true
+  - name: runtime-service
+    pipeline: Runtime Service Pipeline
+    variables: {svc: guestbook-ci}
+    artifacts:
+      - {service: guestbook-ci, source: jenkins-guestbook, build: "100"}
   - name: by-hand
     workflow: Manual Pause Deployment
   - name: env
@@ -148,6 +153,8 @@ def test_every_document_the_gate_sends_is_valid_for_the_real_schema(
     sent = {body["operationName"] for body in recorder.bodies}
     assert sent == OPERATIONS
     assert len(OPERATIONS) == len(documents.ALL_BUILDERS)
+    resumes = [b for b in recorder.bodies if b["operationName"] == "ResumePipelineStages"]
+    assert any("serviceInputs" in v for b in resumes for v in b["variables"].values())
     for body in recorder.bodies:
         problems = check_query(schema, body["query"], body.get("variables"))
         assert problems == [], (body["operationName"], problems, body["query"])
