@@ -213,6 +213,19 @@ def test_a_failure_after_the_save_is_watched_to_the_real_end(ws: Workspace) -> N
     assert any("An error has occurred" in d for d in failing["details"])
 
 
+def test_a_slow_start_that_fails_after_the_save_is_found_and_watched(ws: Workspace) -> None:
+    # The save takes a second, longer than --request-timeout, then the catch-all error.
+    ws.emulator.add_fault("start_error", match="startExecution", seconds=1)
+    spec = ws.spec(lab_spec(ci_deploy("ci", "100")))
+    run = run_with_grace(ws, str(spec), SLOW_START_GRACE, "--request-timeout", "0.5s")
+    assert run.code == 0, run.stderr
+    assert operations(ws).count("StartExecutions") == 1
+    (execution,) = ws.emulator.executions()
+    ci = run.deployment("ci")
+    assert ci["execution_id"] == execution["id"] and ci["status"] == "SUCCESS"
+    assert "found the execution the lost start created" in run.stderr
+
+
 # ---- runtime inputs and the three PAUSEDs ---------------------------------------------------
 
 
