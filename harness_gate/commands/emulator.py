@@ -10,10 +10,14 @@ import threading
 from typing import Any, Optional
 
 from harness_gate.errors import UsageError
+from harness_gate.exit_codes import exit_codes_help
 from harness_gate.model import RunResult
 from harness_gate.settings import positive_int
 
-INSTALL_HINT = "harness-gate emulator needs graphql-core: pip install 'harness-gate[emulator]'"
+INSTALL_HINT = (
+    "harness-gate emulator needs graphql-core: install the emulator extra "
+    "(pip install '.[emulator]' from a checkout) or pip install 'graphql-core>=3.2,<3.3'"
+)
 
 
 def _positive_float(text: str) -> float:
@@ -82,6 +86,8 @@ def register(subparsers: Any) -> None:
         ),
     )
     add_arguments(parser)
+    parser.epilog = exit_codes_help("emulator")  # no HARNESS_* environment: it serves, not calls
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.set_defaults(func=main)
 
 
