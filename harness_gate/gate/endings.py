@@ -32,10 +32,12 @@ def timed_out(gate: Gate, t: Tracked, deadline: Deadline) -> None:
     else:
         began = t.sent_at or (deadline.at - deadline.seconds)
         waited = format_duration(gate.clock() - began)
+        # A halted run says what it waits for: an approval, runtime inputs, a resume.
+        waits = f" - {t.halted_for}" if t.halted_for else ""
         gate.finish(
             t,
             Outcome.TIMEOUT,
-            f"still {status} after {waited}: {deadline.describe()} passed",
+            f"still {status} after {waited}: {deadline.describe()} passed{waits}",
         )
     if t.abort_on_exit:
         gate.abort([t])
