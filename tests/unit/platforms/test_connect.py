@@ -29,7 +29,7 @@ def test_firstgen_is_connected_with_the_settings_budget_and_key() -> None:
         p.close()
 
 
-@pytest.mark.parametrize(("name", "words"), [("nextgen", "not available"), ("cg", "unknown")])
+@pytest.mark.parametrize(("name", "words"), [("nextgen", "NextGen API token"), ("cg", "unknown")])
 def test_other_platforms_are_usage_errors(name: str, words: str) -> None:
     with pytest.raises(UsageError, match=words):
         connect(name, SETTINGS, Console(io.StringIO()), Stopper())

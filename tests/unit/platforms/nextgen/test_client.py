@@ -119,3 +119,29 @@ def test_junit_classname_splits_org_and_project() -> None:
     assert ng.classname == "harness.default.shop.deploy"
     fg = DeploymentResult("d", "Team/App", "workflow", "Deploy")
     assert fg.classname == "harness.Team_App.Deploy"
+
+
+def test_connect_sends_the_token_and_account_with_the_nextgen_budget() -> None:
+    import io
+
+    from harness_gate.console import Console
+    from harness_gate.platforms import connect
+    from harness_gate.platforms.nextgen import DEFAULT_NG_MAX_RPM, NextGenPlatform
+    from harness_gate.stopper import Stopper
+
+    p = connect(NEXTGEN, settings(), Console(io.StringIO()), Stopper())
+    try:
+        assert isinstance(p, NextGenPlatform)
+        assert p.budget.max_per_minute == DEFAULT_NG_MAX_RPM
+        headers = p.transport._session.headers
+        assert headers["x-api-key"] == PAT and headers["Harness-Account"] == ACCOUNT
+        assert (p.start_batch, p.name) == (1, "nextgen")
+    finally:
+        p.close()
+    given = settings()
+    given.max_rpm, given.max_rpm_given = 7, True
+    p = connect(NEXTGEN, given, Console(io.StringIO()), Stopper())
+    try:
+        assert p.budget.max_per_minute == 7
+    finally:
+        p.close()
