@@ -218,8 +218,12 @@ def section(rows: list[dict[str, Any]], firstgen: dict[int, int]) -> str:
         "`POST pipeline/execute` per deployment) and resolving takes a pipeline lookup and its "
         "runtime-input template per distinct pipeline (plus a merge check when the pipeline has "
         "runtime inputs); status reads are batched by one execution list per project, and a "
-        "single execution is read alone. All of it stays far below the documented per-key "
-        "limits.",
+        "single execution is read alone. The gate also reads more often on NextGen: after a "
+        "status changes, the poll interval drops to what the request budget sustains, and 200 "
+        "requests a minute sustain 1 s where FirstGen's 10 sustain 6 s, so an ended run is "
+        "noticed sooner; while nothing changes the interval backs off to the 10 s poll "
+        "interval as on FirstGen. `--max-rpm` lowers both. All of it stays far below the "
+        "documented per-key limits (most in any minute: the column above).",
         END,
     ]
     return "\n".join(lines) + "\n"
