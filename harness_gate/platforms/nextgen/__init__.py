@@ -105,7 +105,7 @@ class NextGenPlatform:
     def describe_start(self, target: Target, notes: str) -> list[str]:
         assert isinstance(target, NextGenStartTarget)
         d = target.deployment
-        path, content_type, body = target.route()
+        path, content_type, _body = target.route()
         lines = [
             f"{d.name}: would start pipeline {target.pipeline!r} in {target.org}/{target.project}",
             *(f"  warning: {w}" for w in target.warnings),
@@ -122,7 +122,6 @@ class NextGenPlatform:
         else:
             lines.append("  runtime-input YAML: (none)")
         lines.append("  notes: " + notes.replace("\n", " / "))
-        del body
         return lines
 
     # ---- start --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from harness_gate.errors import HarnessUnavailable
 from harness_gate.model import Deployment
@@ -278,6 +278,3 @@ def merge_problems(data: dict[str, Any], pipeline: str) -> list[str]:
                         f"{e.get('identifierOfErrorSource') or fqn}: {e.get('message')}"
                     )
     return problems or ["Harness found the runtime inputs invalid"]
-
-
-Warn = Callable[[str], None]
