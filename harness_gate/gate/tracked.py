@@ -28,7 +28,9 @@ class Deadline:
         from harness_gate.durations import format_duration
 
         whose = "the run's --timeout" if self.what == "--timeout" else "its timeout"
-        return f"{whose} of {format_duration(self.seconds)}"
+        # A limit as it was written: 3s, not 3.0s.
+        length = f"{self.seconds:g}s" if self.seconds < 10 else format_duration(self.seconds)
+        return f"{whose} of {length}"
 
 
 @dataclass(eq=False)  # identity: items are dict keys while starts are reconciled

@@ -88,7 +88,7 @@ def test_short_deployment_timeout_under_default_budget_exits_4(
     assert run.code == 4, run.stderr
     assert run.deployment("slow")["outcome"] == "timeout"
     message = timeout_line(run)
-    assert re.search(rf"its timeout of {named}(\.0)?s passed", message), message
+    assert re.search(rf"its timeout of {named}s passed", message), message
     assert "--timeout" not in message
     for wrong in ("could not talk to Harness", "request budget", "no request slot"):
         assert wrong not in run.stderr and wrong not in message
@@ -183,7 +183,7 @@ def test_reads_keep_trying_until_the_deadline_once_executions_run(ws: Workspace)
 def test_run_timeout_is_named_as_the_runs(ws: Workspace) -> None:
     run = ws.gate("run", str(ws.spec(LONG.format(extra=""))), "--timeout", "1s")
     assert run.code == 4, run.stderr
-    assert re.search(r"the run's --timeout of 1(\.0)?s passed", timeout_line(run))
+    assert re.search(r"the run's --timeout of 1s passed", timeout_line(run))
 
 
 def test_deployment_timeout_is_named_as_the_deployments(ws: Workspace) -> None:
@@ -191,7 +191,7 @@ def test_deployment_timeout_is_named_as_the_deployments(ws: Workspace) -> None:
     run = ws.gate("run", str(spec), "--timeout", "1h")
     assert run.code == 4, run.stderr
     message = timeout_line(run)
-    assert re.search(r"its timeout of 1(\.0)?s passed", message) and "--timeout" not in message
+    assert re.search(r"its timeout of 1s passed", message) and "--timeout" not in message
 
 
 # ---- --no-wait refused --------------------------------------------------------------------------
