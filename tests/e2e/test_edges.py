@@ -340,3 +340,21 @@ def test_internal_error_is_one_line(ws: Workspace, command: str, tmp_path: Any) 
     lines = [line for line in ran.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, ran.stderr
     assert "internal error" in lines[0] and "boom" in lines[0]
+
+
+def test_readme_documents_output_stdin_completion_and_schema() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for text in (
+        "-o json",
+        "--json -",
+        "harness-gate run - < deploy.yaml",
+        "harness-gate completion bash",
+        "harness-gate completion zsh",
+        "harness-gate completion fish",
+        "harness-gate schema > deploy-spec.schema.json",
+        "# yaml-language-server: $schema=./deploy-spec.schema.json",
+        "--connect-timeout",
+    ):
+        assert text in readme, text
