@@ -109,6 +109,8 @@ class Gate:
             if ready and (not waiting or self.scheduler.start_fits()):
                 had_active = bool(active)
                 self.starter.start(ready[: max(1, self.platform.start_batch)])
+                # The floor leaves room for a start only while one still waits.
+                self.scheduler.starts_waiting = bool(self._ready())
                 self.scheduler.after_start(had_active, self.deadlines())
                 continue
             wake = min(
