@@ -30,7 +30,7 @@ def timed_out(gate: Gate, t: Tracked, deadline: Deadline) -> None:
         message = f"Harness never showed execution {t.result.execution_id} before the deadline"
         gate.finish(t, Outcome.ERROR, message)
     else:
-        began = t.sent_at or (deadline.at - deadline.seconds)
+        began = t.adopted_at or t.sent_at or (deadline.at - deadline.seconds)
         waited = format_duration(gate.clock() - began)
         gate.finish(
             t,

@@ -47,6 +47,7 @@ class Tracked:
     sends: int = 0
     sent_at_ms: int = 0  # wall clock of the last start sent (lookups search from there)
     sent_at: float = 0.0  # monotonic time of the same
+    adopted_at: float = 0.0  # monotonic time its execution was known (its timeout counts)
     poll_error: Optional[str] = None
     halted_since: Optional[float] = None
     not_found_reads: int = 0
