@@ -97,6 +97,41 @@ def test_short_deployment_timeout_under_default_budget_exits_4(
     assert execution["status"] == "RUNNING"
 
 
+SMOKE_THEN_LONG = """\
+version: 1
+application: Harness Demo
+deployments:
+  - name: first
+    workflow: Smoke Test
+  - name: slow
+    workflow: Long Running Deployment
+    timeout: 3s
+"""
+
+
+def test_short_timeout_of_a_later_deployment_counts_from_its_start(ws: Workspace) -> None:
+    # Its start waits for a request slot longer than its 3 s timeout: the timeout only
+    # counts once it has started.
+    spec = ws.spec(SMOKE_THEN_LONG)
+    run = ws.gate("run", str(spec), *FAST_START, fast=False)
+    assert run.code == 4, run.stderr
+    assert run.deployment("first")["outcome"] == "success"
+    assert run.deployment("slow")["outcome"] == "timeout"
+    assert re.search(r"its timeout of 3s passed", timeout_line(run)), run.stderr
+    assert "request budget" not in run.stderr and "could not talk" not in run.stderr
+    assert len(ws.emulator.executions()) == 2
+
+
+def test_no_request_slot_before_the_run_timeout_is_a_timeout(ws: Workspace) -> None:
+    spec = ws.spec(SMOKE_THEN_LONG)
+    run = ws.gate("run", str(spec), *FAST_START, "--timeout", "11s", fast=False)
+    assert run.code == 4, run.stderr
+    slow = run.deployment("slow")
+    assert slow["outcome"] in ("timeout", "skipped"), slow
+    assert "the run's --timeout" in slow["message"]
+    assert "could not start" not in run.stderr and "could not talk" not in run.stderr
+
+
 # ---- 429 pacing ---------------------------------------------------------------------------------
 
 
