@@ -25,9 +25,9 @@ from typing import Any, Optional
 
 import requests
 
+from harness_gate.defaults import DEFAULT_MAX_RPM, DEFAULT_POLL_INTERVAL
 from harness_gate.emulator import Emulator
-from harness_gate.model import TERMINAL_STATUSES
-from harness_gate.settings import DEFAULT_MAX_RPM, DEFAULT_POLL_INTERVAL
+from harness_gate.platforms.firstgen.statuses import TERMINAL_STATUSES
 
 APPLICATION = "Benchmark App"
 ENVIRONMENT = "bench"

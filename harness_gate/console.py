@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Optional, TextIO
 
 from harness_gate import redact
+from harness_gate.report._common import log_text
 
 
 class Console:
@@ -34,8 +35,10 @@ class Console:
                 pass  # a closed stderr must not turn a result into a crash
 
     def line(self, text: str) -> None:
+        """A timestamped log line; ANSI escapes and control characters from Harness's texts
+        (and graphql-java's alias wrapper) never reach the terminal or the CI log."""
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.raw(f"[{stamp}] {text}")
+        self.raw(f"[{stamp}] {log_text(text)}")
 
     def debug(self, text: str) -> None:
         if self.verbose:

@@ -65,7 +65,11 @@ def _internal_error(result: RunResult, exc: Exception, console: Console) -> None
         console.raw("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     result.error = text
     result.internal_error = True
-    result.settle_unfinished(Outcome.ERROR, f"outcome unknown: {text}")
+    # The bug is said once, on the line above and in the run's error; each deployment only
+    # points there, so the summary does not repeat it once per deployment.
+    result.settle_unfinished(
+        Outcome.ERROR, "outcome unknown: the gate stopped on an internal error"
+    )
 
 
 def _placeholder(name: str) -> DeploymentResult:

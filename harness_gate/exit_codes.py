@@ -52,10 +52,28 @@ COMMAND_CODES: dict[str, tuple[ExitCode, ...]] = {
     "validate": (ExitCode.SUCCESS, ExitCode.USAGE, ExitCode.INTERNAL),
     "schema": (ExitCode.SUCCESS, ExitCode.USAGE, ExitCode.INTERNAL),
     "completion": (ExitCode.SUCCESS, ExitCode.USAGE, ExitCode.INTERNAL),
+    "emulator": (ExitCode.SUCCESS, ExitCode.USAGE, ExitCode.INTERNAL),
 }
 
-_PLAN_MEANINGS = {
-    ExitCode.SUCCESS: "every deployment resolved and passed the checks; nothing was started",
+# Where a command's code means something else than a run's.
+_COMMAND_MEANINGS = {
+    "plan": {
+        ExitCode.SUCCESS: "every deployment resolved and passed the checks; nothing was started",
+    },
+    "validate": {
+        ExitCode.SUCCESS: "the spec is valid",
+        ExitCode.USAGE: "the spec has mistakes (each listed with file:line:key) or bad usage",
+    },
+    "schema": {ExitCode.SUCCESS: "the schema was printed"},
+    "completion": {
+        ExitCode.SUCCESS: "the completion code was printed",
+        ExitCode.USAGE: "bad usage, or argcomplete is not installed",
+    },
+    "emulator": {
+        ExitCode.SUCCESS: "served until SIGINT or SIGTERM",
+        ExitCode.USAGE: "bad arguments, a bad fixture, or the port cannot be listened on",
+        ExitCode.INTERNAL: "internal error: a bug in harness-gate",
+    },
 }
 
 ENVIRONMENT_HELP = """\
@@ -72,9 +90,7 @@ def exit_codes_help(command: str = "run") -> str:
     """The exit-code table for one command's --help."""
     lines = ["exit codes:"]
     for code in COMMAND_CODES.get(command, tuple(ExitCode)):
-        meaning = _MEANINGS[code]
-        if command == "plan":
-            meaning = _PLAN_MEANINGS.get(code, meaning)
+        meaning = _COMMAND_MEANINGS.get(command, {}).get(code, _MEANINGS[code])
         lines.append(f"  {int(code):<4} {meaning}")
     if command in ("run", "wait", "demo", "plan"):
         lines.append("  128+N  interrupted by signal N (SIGINT 130, SIGTERM 143), after the report")

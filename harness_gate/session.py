@@ -19,6 +19,7 @@ from harness_gate.console import Console
 from harness_gate.durations import format_duration
 from harness_gate.exit_codes import exit_code
 from harness_gate.model import RunResult, utcnow
+from harness_gate.report._common import one_line
 from harness_gate.settings import ReportSettings
 from harness_gate.stopper import Stopper
 
@@ -103,10 +104,10 @@ def print_summary(result: RunResult, console: Console) -> None:
         status = r.status or "-"
         line = f"  {r.name:<{width}}  {outcome:<8} {status:<9} {format_duration(r.duration):>7}"
         if r.url:
-            line += f"  {r.url}"
+            line += f"  {one_line(r.url, None)}"
         console.raw(line)
         if r.message and r.outcome and r.outcome.value != "success":
-            console.raw(f"  {'':<{width}}  {r.message}")
+            console.raw(f"  {'':<{width}}  {one_line(r.message, None)}")
     console.raw(f"exit code {result.exit_code}")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import dataclasses
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -121,17 +122,7 @@ class ConnectionFlags:
     verbose: bool = False
 
     def settings(self, environ: Mapping[str, str]) -> ConnectionSettings:
-        return build_settings(
-            environ,
-            endpoint=self.endpoint,
-            account_id=self.account_id,
-            ca_bundle=self.ca_bundle,
-            allow_http=self.allow_http,
-            request_timeout=self.request_timeout,
-            max_rpm=self.max_rpm,
-            connect_give_up=self.connect_timeout,
-            verbose=self.verbose,
-        )
+        return build_settings(environ, **dataclasses.asdict(self))
 
     @staticmethod
     def register_argparse_arguments(parser: argparse.ArgumentParser) -> None:
@@ -176,16 +167,7 @@ class ConnectionFlags:
 
     @classmethod
     def from_argparse(cls, args: argparse.Namespace) -> ConnectionFlags:
-        return cls(
-            endpoint=args.endpoint,
-            account_id=args.account_id,
-            ca_bundle=args.ca_bundle,
-            allow_http=args.allow_http,
-            max_rpm=args.max_rpm,
-            request_timeout=args.request_timeout,
-            connect_timeout=args.connect_timeout,
-            verbose=args.verbose,
-        )
+        return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
 
 
 def read_api_key(environ: Mapping[str, str]) -> Secret:
@@ -255,7 +237,7 @@ def build_settings(
     allow_http: bool = False,
     request_timeout: Optional[float] = None,
     max_rpm: Optional[int] = None,
-    connect_give_up: Optional[float] = None,
+    connect_timeout: Optional[float] = None,
     verbose: bool = False,
 ) -> ConnectionSettings:
     url = check_endpoint(
@@ -280,7 +262,7 @@ def build_settings(
         verify=verify,
         request_timeout=request_timeout or DEFAULT_REQUEST_TIMEOUT,
         max_rpm=max_rpm or DEFAULT_MAX_RPM,
-        connect_give_up=connect_give_up or DEFAULT_CONNECT_GIVE_UP,
+        connect_give_up=connect_timeout or DEFAULT_CONNECT_GIVE_UP,
         verbose=verbose,
     )
 

@@ -2,7 +2,11 @@
 # Scheduled promotion with harness-gate, for cron or a systemd timer (see crontab.example,
 # harness-gate-promote.service/.timer and docs/ci.md).
 #
-# - never overlaps itself: a second run while one is going logs that and exits 0 (flock);
+# - one promotion per environment at a time: the lock is named after the deployments it runs
+#   (HARNESS_GATE_ONLY), so a prod promotion never holds back dev; a second run of the same
+#   deployments while one is going logs that it skipped and exits 0 (flock);
+# - logs one line for every run, skipped, succeeded or failed: to syslog/the journal (logger,
+#   priority notice) and to HARNESS_GATE_REPORT_DIR/promote.log;
 # - keeps each run's reports (JUnit, JSON, dotenv, the gate's log) in a dated directory under
 #   HARNESS_GATE_REPORT_DIR, and points `latest` at the newest; prunes old ones;
 # - reads the API key from a file (HARNESS_API_KEY_FILE, or the systemd credential
@@ -17,6 +21,8 @@
 #   HARNESS_GATE_ABORT_ON_EXIT  true: abort the started executions on timeout or interruption
 #   HARNESS_GATE_EXTRA_ARGS   more flags for `harness-gate run`, split on spaces
 #   HARNESS_GATE_REPORT_DIR   where the dated run directories go (default /var/lib/harness-gate/reports)
+#   HARNESS_GATE_LOCK         the lock's name: runs with the same name never overlap (default:
+#                             the names of HARNESS_GATE_ONLY joined by '+', or 'all')
 #   HARNESS_GATE_KEEP_DAYS    prune run directories older than this (default 30; 0 keeps all)
 #   HARNESS_GATE_MAIL_TO      where to mail failures (empty: log them only)
 #   HARNESS_GATE_VENV         the virtualenv harness-gate is installed in (default /opt/harness-gate/venv)
@@ -34,6 +40,14 @@ KEEP_DAYS="${HARNESS_GATE_KEEP_DAYS:-30}"
 MAIL_TO="${HARNESS_GATE_MAIL_TO:-}"
 VENV="${HARNESS_GATE_VENV:-/opt/harness-gate/venv}"
 TAG="harness-gate-promote"
+
+# The lock of this run's environments: the deployment names, sorted, or 'all'.
+lock_name="${HARNESS_GATE_LOCK:-}"
+if [ -z "$lock_name" ]; then
+    lock_name="$(printf '%s' "$ONLY" | tr -s '[:blank:]' '\n' | sed '/^$/d' | sort -u | paste -sd + -)"
+    lock_name="${lock_name:-all}"
+fi
+lock_name="$(printf '%s' "$lock_name" | tr -c 'A-Za-z0-9._+-' '_')"
 
 # The key comes from a file only: under systemd from the credential LoadCredential= placed
 # in $CREDENTIALS_DIRECTORY, otherwise from HARNESS_API_KEY_FILE or its default.
@@ -56,12 +70,25 @@ log() {
     fi
 }
 
+# The one line every run leaves, whatever happened: cron mails nothing (MAILTO=""), so it goes
+# to syslog or the journal and to promote.log beside the run directories.
+record_run() {
+    log "$*"
+    printf '%s %s[%d]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$TAG" "$$" "$*" \
+        >>"$REPORT_ROOT/promote.log" 2>/dev/null || true
+    if command -v logger >/dev/null 2>&1; then
+        logger -t "$TAG" -p user.notice -- "$*" || true
+    fi
+}
+
 mkdir -p "$REPORT_ROOT"
 
-# One promotion at a time: the lock is held on file descriptor 9 until this script exits.
-exec 9>>"$REPORT_ROOT/.promote.lock"
+# One promotion of these deployments at a time: the lock is held on file descriptor 9 until
+# this script exits. Other environments have locks of their own.
+LOCK_FILE="$REPORT_ROOT/.promote-$lock_name.lock"
+exec 9>>"$LOCK_FILE"
 if ! flock --nonblock 9; then
-    log "another promotion is still running (lock $REPORT_ROOT/.promote.lock held); skipping this one"
+    record_run "skipped: a promotion of ${ONLY:-every deployment} is still running (lock $LOCK_FILE held)"
     exit 0
 fi
 
@@ -75,9 +102,9 @@ names=()
 if [ -n "$ONLY" ]; then
     read -r -a names <<<"$ONLY"
 fi
-if [ "${#names[@]}" -gt 0 ]; then
-    args+=(--only "${names[@]}")
-fi
+for name in ${names[@]+"${names[@]}"}; do
+    args+=(--only "$name")
+done
 case "$ABORT_ON_EXIT" in
     true | yes | 1) args+=(--abort-on-exit) ;;
 esac
@@ -105,7 +132,7 @@ case "$status" in
     4) outcome=timeout ;;
     *) outcome=error ;;
 esac
-log "harness-gate exited with $status ($outcome)"
+record_run "${ONLY:-every deployment} of $SPEC: $outcome (exit $status); reports in $RUN_DIR"
 # The gate's closing summary, for cron's mail or the journal; the whole log is in gate.log.
 sed -n '/^harness-gate summary:/,$p' "$RUN_DIR/gate.log" >&2 || true
 

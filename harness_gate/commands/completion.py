@@ -21,7 +21,7 @@ def register(subparsers: Any) -> None:
             "Print the code that completes harness-gate's commands and flags in SHELL. "
             'bash: eval "$(harness-gate completion bash)"; zsh: the same in ~/.zshrc; '
             "fish: harness-gate completion fish > ~/.config/fish/completions/harness-gate.fish. "
-            "Needs: pip install 'harness-gate[completion]'."
+            "Needs argcomplete (the completion extra, or pip install argcomplete)."
         ),
     )
     parser.add_argument("shell", choices=SHELLS)
@@ -34,7 +34,8 @@ def main(args: argparse.Namespace) -> RunResult:
         from argcomplete.shell_integration import shellcode
     except ImportError:
         raise UsageError(
-            "shell completion needs argcomplete: pip install 'harness-gate[completion]'"
+            "shell completion needs argcomplete: install the completion extra, or "
+            "pip install argcomplete"
         ) from None
     print(shellcode(["harness-gate"], shell=args.shell), end="")
     return RunResult(command="completion", spec_path=None, deployments=[])

@@ -25,7 +25,7 @@ def register(subparsers: Any) -> None:
         description=(
             "Start the bundled Harness emulator on a free loopback port and run an example "
             "spec through exactly the `run` code path: same progress output, report and "
-            "exit code. Needs the emulator extra: pip install 'harness-gate[emulator]'."
+            "exit code. Needs the emulator extra (pip install '.[emulator]' from a checkout)."
         ),
     )
     parser.add_argument("--spec", default=None, help="a spec to run instead of the bundled example")
@@ -59,7 +59,8 @@ def demo(spec: str, time_scale: float, reports: ReportSettings, verbose: bool) -
         from harness_gate.emulator import Emulator
     except ImportError:
         raise UsageError(
-            "the demo needs the emulator extra: pip install 'harness-gate[emulator]'"
+            "the demo needs the emulator extra: pip install '.[emulator]' from a checkout, "
+            "or pip install 'graphql-core>=3.2,<3.3'"
         ) from None
     from harness_gate.run import RunOptions, run_spec
 

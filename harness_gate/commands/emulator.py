@@ -10,10 +10,14 @@ import threading
 from typing import Any, Optional
 
 from harness_gate.errors import UsageError
+from harness_gate.exit_codes import exit_codes_help
 from harness_gate.model import RunResult
 from harness_gate.settings import positive_int
 
-INSTALL_HINT = "harness-gate emulator needs graphql-core: pip install 'harness-gate[emulator]'"
+INSTALL_HINT = (
+    "harness-gate emulator needs graphql-core: install the emulator extra "
+    "(pip install '.[emulator]' from a checkout) or pip install 'graphql-core>=3.2,<3.3'"
+)
 
 
 def _positive_float(text: str) -> float:
@@ -82,6 +86,8 @@ def register(subparsers: Any) -> None:
         ),
     )
     add_arguments(parser)
+    parser.epilog = exit_codes_help("emulator")  # no HARNESS_* environment: it serves, not calls
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.set_defaults(func=main)
 
 
@@ -126,6 +132,14 @@ def main(args: argparse.Namespace) -> RunResult:
             file=sys.stderr,
             flush=True,
         )
+        ng_key = emulator.ng_env().get("HARNESS_NG_API_KEY")
+        if ng_key:
+            print(
+                "harness-gate emulator: for NextGen specs (platform: nextgen) use "
+                f"HARNESS_API_KEY={shlex.quote(ng_key)} (a PAT of the emulated account)",
+                file=sys.stderr,
+                flush=True,
+            )
         while not stop.wait(0.2):
             pass
     finally:

@@ -1,6 +1,6 @@
 """An in-process emulator of the Harness CD FirstGen GraphQL API, for tests and demos.
 
-Needs the optional extra graphql-core (pip install 'harness-gate[emulator]'); the gate itself
+Needs the optional extra `emulator` (graphql-core); the gate itself
 never imports this package.
 """
 

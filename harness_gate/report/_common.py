@@ -43,13 +43,54 @@ _ILLEGAL = re.compile(
 )
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
+# graphql-java wraps a data fetcher's exception as "Exception while fetching data (/s6) : ...":
+# the path is the gate's own query alias (s6, x3, startExecution), meaningless to a user.
+_FETCH_WRAPPER = re.compile(r"Exception while fetching data \(/[^()\n]*\)\s*:\s*")
+
+# Harness's link to a pipeline execution names no workflow run: "workflow-execution/undefined"
+# is part of the link its API, e-mails and Slack messages give (EXECUTION_URL_TEMPLATE).
+_PIPELINE_LINK = re.compile(r"/pipeline-execution/[^/#?]+/workflow-execution/undefined/details$")
+PIPELINE_LINK_NOTE = (
+    "this is Harness's own link to a pipeline execution, as its API, e-mails and Slack give it; "
+    "the 'workflow-execution/undefined' in it is Harness's"
+)
+
 
 def clean_text(text: object) -> str:
     """Text with ANSI escapes and XML-illegal characters removed and newlines as LF."""
     value = "" if text is None else str(text)
     value = _ANSI.sub("", value)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = _FETCH_WRAPPER.sub("", value)
     return _ILLEGAL.sub("", value)
+
+
+def without_alias(text: str) -> str:
+    """Text as given, but for graphql-java's wrapper naming the gate's own query alias."""
+    return _FETCH_WRAPPER.sub("", text)
+
+
+def log_text(text: object) -> str:
+    """A log line as a terminal and a CI log viewer should get it: ANSI escapes, control
+    characters (TAB and LF kept) and graphql-java's alias wrapper removed."""
+    value = clean_text(text)
+    return _LOG_CONTROLS.sub("", value)
+
+
+_LOG_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def link_note(url: Optional[str]) -> Optional[str]:
+    """What a reader must know about an execution link, or None when it speaks for itself."""
+    if url and _PIPELINE_LINK.search(url):
+        return PIPELINE_LINK_NOTE
+    return None
+
+
+def same_words(needle: str, haystack: str) -> bool:
+    """Whether needle's words already appear, in order, in haystack (whitespace ignored)."""
+    words = " ".join(needle.split())
+    return bool(words) and words in " ".join(haystack.split())
 
 
 def one_line(text: object, limit: Optional[int] = MESSAGE_LIMIT) -> str:
@@ -126,21 +167,28 @@ def entity_label(deployment: DeploymentResult) -> str:
 def derived_message(result: RunResult, deployment: DeploymentResult) -> str:
     """The one-line reason shown when the caller left a non-success message empty."""
     name = one_line(deployment.name, 80) or "deployment"
-    status = deployment.status or "none"
+    status = (
+        f"last status {one_line(deployment.status, 40)}"
+        if deployment.status
+        else "no status from Harness yet"
+    )
     outcome = effective_outcome(result, deployment)
     if outcome is Outcome.FAILURE:
-        return f"{name}: {entity_label(deployment)} ended with status {status}"
+        if not deployment.status:
+            return f"{name}: {entity_label(deployment)} failed"
+        ended = one_line(deployment.status, 40)
+        return f"{name}: {entity_label(deployment)} ended with status {ended}"
     if outcome is Outcome.TIMEOUT:
-        return f"{name}: timed out waiting for {entity_label(deployment)} (last status {status})"
+        return f"{name}: timed out waiting for {entity_label(deployment)} ({status})"
     if outcome is Outcome.SKIPPED:
         return f"{name}: {entity_label(deployment)} was not started (skipped)"
     if is_interrupted(result, deployment):
-        return f"{name}: interrupted by {result.interrupted_by} (last status {status})"
+        return f"{name}: interrupted by {result.interrupted_by} ({status})"
     if deployment.outcome is None:
-        return f"{name}: outcome unknown (last status {status})"
+        return f"{name}: outcome unknown ({status})"
     if not deployment.started:
         return f"{name}: {entity_label(deployment)} was not started"
-    return f"{name}: gate error while waiting for {entity_label(deployment)} (last status {status})"
+    return f"{name}: gate error while waiting for {entity_label(deployment)} ({status})"
 
 
 def deployment_message(

@@ -17,9 +17,11 @@ from harness_gate.fileio import StrPath, write_report_text
 from harness_gate.model import DeploymentResult, Outcome, RunResult
 from harness_gate.redact import scrub
 from harness_gate.report._common import (
+    PIPELINE_LINK_NOTE,
     deployment_message,
     dumps_json,
     effective_outcome,
+    link_note,
     one_line,
     overall_outcome,
     run_error_message,
@@ -87,6 +89,9 @@ def github_annotations(result: RunResult) -> list[str]:
         message = deployment_message(result, deployment)
         if deployment.url:
             message += f"\nExecution: {one_line(deployment.url, None)}"
+            note = link_note(deployment.url)
+            if note:
+                message += f" ({note})"
         lines.append(_workflow_command("error", message, title=title))
     if not lines and (result.error or result.exit_code != 0):
         # Nothing per deployment explains the failure: say it for the run.
@@ -119,6 +124,9 @@ def github_step_summary_markdown(result: RunResult) -> str:
         lines.append("| Deployment | Outcome | Status | Execution | Duration | Message |")
         lines.append("|---|---|---|---|---|---|")
         lines.extend(_summary_row(result, deployment) for deployment in result.deployments)
+        if any(link_note(deployment.url) for deployment in result.deployments):
+            lines.append("")
+            lines.append(f"A pipeline's execution link: {_md(PIPELINE_LINK_NOTE)}.")
     else:
         lines.append("No deployment was reported.")
     return "\n".join(lines) + "\n"

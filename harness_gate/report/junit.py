@@ -1,15 +1,25 @@
-"""JUnit XML report: one testcase per deployment, valid against the Jenkins xUnit junit-10 XSD.
+"""JUnit XML report: one testcase per deployment.
+
+The document is valid against the Jenkins xUnit junit-10 XSD, and its `<testsuite>` against
+Maven Surefire's test-report XSD (what the Jenkins junit step and most readers model). Against
+the Ant XSD (windyroad) it differs only where Ant forbids what the CI viewers need: the
+per-testcase `system-out` (GitLab, Azure and Jenkins show it with the case) and the suite-level
+`hostname`, `system-out`/`system-err` and `package`/`id` it requires (Surefire forbids the
+first two). docs/reports.md lists the differences; tests/report checks all three.
+
+The suite `time` is the sum of the testcases' times, which is what GitLab and junitparser
+show for a suite; the run's wall-clock time is the `harness-gate.wall_clock_seconds` property.
 
 junit-xml builds the document (a product requirement); ElementTree then repairs what junit-xml
 1.9 gets wrong for CI consumers: it writes `disabled` (rejected by the XSD), float-noise or
-missing times, no encoding declaration, and it silently turns an empty failure into a pass.
-Inputs are cleaned here first, so its own illegal-character pass has nothing left to delete.
+missing times, `type="skipped"`, no encoding declaration, and it silently turns an empty
+failure into a pass. Inputs are cleaned here first, so its own illegal-character pass has
+nothing left to delete.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Optional
@@ -24,8 +34,10 @@ from harness_gate.report._common import (
     effective_outcome,
     is_interrupted,
     iso_utc,
+    link_note,
     one_line,
     run_error_message,
+    same_words,
 )
 
 ROOT_NAME = "harness-gate"
@@ -54,7 +66,7 @@ class _Case:
     stdout: str = ""
 
 
-def render_junit(result: RunResult, *, hostname: Optional[str] = None) -> str:
+def render_junit(result: RunResult) -> str:
     """The JUnit XML document for result, as text with a UTF-8 declaration."""
     import junit_xml  # lazy: only report writing pays for it (and for six)
 
@@ -78,11 +90,8 @@ def render_junit(result: RunResult, *, hostname: Optional[str] = None) -> str:
     suite = junit_xml.TestSuite(
         suite_name(result),
         junit_cases,
-        hostname=one_line(hostname if hostname is not None else _hostname(), _NAME_LIMIT)
-        or "localhost",
         timestamp=as_utc(result.started_at).strftime("%Y-%m-%dT%H:%M:%S"),
         properties=_properties(result),
-        stdout=_suite_stdout(result),
     )
     # prettyprint=False: minidom would turn attribute newlines into spaces and drop the encoding.
     raw = junit_xml.to_xml_report_string([suite], prettyprint=False)
@@ -92,9 +101,9 @@ def render_junit(result: RunResult, *, hostname: Optional[str] = None) -> str:
     return _DECLARATION + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write_junit(result: RunResult, path: StrPath, *, hostname: Optional[str] = None) -> None:
+def write_junit(result: RunResult, path: StrPath) -> None:
     """Render and write the report atomically (parent directories are created)."""
-    write_report_text(path, render_junit(result, hostname=hostname))
+    write_report_text(path, render_junit(result))
 
 
 def suite_name(result: RunResult) -> str:
@@ -107,41 +116,25 @@ def suite_name(result: RunResult) -> str:
     return f"{ROOT_NAME}.{stem}"
 
 
-def _hostname() -> str:
-    try:
-        return socket.gethostname() or "localhost"
-    except OSError:
-        return "localhost"
-
-
 def _properties(result: RunResult) -> dict[str, str]:
+    # What the run as a whole says lives here: Surefire's schema has no suite-level system-out.
     properties = {
         "harness-gate.command": one_line(result.command),
         "harness-gate.exit_code": str(result.exit_code),
     }
     if result.spec_path:
         properties["harness-gate.spec"] = one_line(result.spec_path, None)
+    properties["harness-gate.started_at"] = iso_utc(result.started_at) or ""
+    if result.finished_at is not None:
+        properties["harness-gate.finished_at"] = iso_utc(result.finished_at) or ""
+        properties["harness-gate.wall_clock_seconds"] = _seconds(_run_seconds(result))
     if result.interrupted_by:
         properties["harness-gate.interrupted_by"] = one_line(result.interrupted_by)
     if result.no_wait:
         properties["harness-gate.no_wait"] = "true"
-    return properties
-
-
-def _suite_stdout(result: RunResult) -> str:
-    lines = [f"harness-gate {one_line(result.command)}: exit code {result.exit_code}"]
-    if result.spec_path:
-        lines.append(f"spec: {one_line(result.spec_path, None)}")
-    lines.append(f"started: {iso_utc(result.started_at)}")
-    if result.finished_at is not None:
-        lines.append(f"finished: {iso_utc(result.finished_at)}")
-    if result.no_wait:
-        lines.append("executions were started and not waited for (--no-wait)")
-    if result.interrupted_by:
-        lines.append(f"interrupted by {one_line(result.interrupted_by)}")
     if result.error:
-        lines.append(f"error: {clean_text(result.error).strip()}")
-    return bound("\n".join(lines))
+        properties["harness-gate.error"] = one_line(result.error, 1000)
+    return properties
 
 
 def _plan(result: RunResult) -> list[_Case]:
@@ -184,22 +177,61 @@ def _element_and_type(
     return "error", TYPE_GATE_ERROR
 
 
+def _headline(message: str, full: str) -> str:
+    """The message as the body opens with it: the full text when the one-line message is that
+    text folded or cut (a multi-line Harness message is then shown once, with its lines)."""
+    if not full or full == message:
+        return message
+    folded = one_line(full, None)
+    if folded == message or (message.endswith("\u2026") and folded.startswith(message[:-1])):
+        return full
+    return f"{message}\n{full}"
+
+
+def _status_line(deployment: DeploymentResult) -> str:
+    if deployment.status:
+        return f"status: {one_line(deployment.status)}"
+    if deployment.started:
+        return "status: not reported by Harness yet"
+    return "status: not started"
+
+
+def _url_lines(deployment: DeploymentResult) -> list[str]:
+    if not deployment.url:
+        return []
+    lines = [f"execution url: {one_line(deployment.url, None)}"]
+    note = link_note(deployment.url)
+    if note:
+        lines.append(f"note: {note}")
+    return lines
+
+
+def _detail_text(detail: str) -> str:
+    """A detail line without its label ("Harness said: ", "failure details: ")."""
+    label, sep, rest = detail.partition(": ")
+    return rest if sep and len(label) <= 40 and "\n" not in label else detail
+
+
 def _body(message: str, deployment: DeploymentResult) -> str:
     # GitLab shows only the body, Jenkins and Azure show it as the stack trace: it must stand
-    # alone, so it repeats the message and then says where to look.
-    lines = [message]
-    full = clean_text(deployment.message).strip()
-    if full and full != message:
-        lines.append(full)  # the message attribute was cut or folded onto one line
-    lines.append(f"status: {one_line(deployment.status) or '(none)'}")
+    # alone, so it opens with the message and then says where to look. Harness's words appear
+    # once: a detail that repeats what is already written is left out.
+    opening = _headline(message, clean_text(deployment.message).strip())
+    lines = [opening]
+    lines.append(_status_line(deployment))
     lines.append(f"execution id: {one_line(deployment.execution_id) or '(not started)'}")
-    if deployment.url:
-        lines.append(f"execution url: {one_line(deployment.url, None)}")
+    lines.extend(_url_lines(deployment))
     lines.append(f"application: {one_line(deployment.application)}")
     lines.append(
         f"{one_line(deployment.entity_type, 40) or 'entity'}: {one_line(deployment.entity_name)}"
     )
-    lines.extend(clean_text(detail).rstrip() for detail in deployment.details)
+    written = opening
+    for detail in deployment.details:
+        text = clean_text(detail).rstrip()
+        if not text.strip() or same_words(_detail_text(text), written):
+            continue
+        lines.append(text)
+        written += "\n" + text
     if deployment.abort_result:
         lines.append(f"abort: {one_line(deployment.abort_result, None)}")
     if deployment.warning:
@@ -210,14 +242,12 @@ def _body(message: str, deployment: DeploymentResult) -> str:
 def _timeline(result: RunResult, deployment: DeploymentResult) -> str:
     lines = []
     for change in deployment.timeline:
-        parts = [iso_utc(change.at) or "", one_line(change.status) or "(none)"]
-        note = one_line(change.note, None)
-        if note:
-            parts.append(note)
-        lines.append(" ".join(parts))
+        # A status Harness has not reported yet (null while an execution is prepared) is left
+        # out rather than shown as a word Harness never said.
+        parts = [iso_utc(change.at) or "", one_line(change.status), one_line(change.note, None)]
+        lines.append(" ".join(part for part in parts if part))
     lines.append(f"execution id: {one_line(deployment.execution_id) or '(not started)'}")
-    if deployment.url:
-        lines.append(f"execution url: {one_line(deployment.url, None)}")
+    lines.extend(_url_lines(deployment))
     if result.no_wait and deployment.started and not deployment.terminal:
         lines.append("not waited for (--no-wait)")
     return bound("\n".join(lines))
@@ -271,11 +301,10 @@ def _reorder(element: ET.Element, values: dict[str, Optional[str]]) -> None:
 
 
 def _repair(root: ET.Element, result: RunResult, cases: list[_Case]) -> None:
-    # Wall-clock run time: parallel deployments overlap, so their sum would overstate it.
-    if result.finished_at is not None:
-        seconds = _run_seconds(result)
-    else:
-        seconds = sum(case.time for case in cases)
+    # The sum of the cases, as GitLab and junitparser compute a suite's time whatever the
+    # attribute says: every viewer then shows the same number. Parallel deployments overlap,
+    # so it can exceed the wall clock, which is in the harness-gate.wall_clock_seconds property.
+    seconds = float(sum(float(_seconds(case.time)) for case in cases))
     totals = {"tests": 0, "failures": 0, "errors": 0}
     for suite in root.iter("testsuite"):
         testcases = suite.findall("testcase")
@@ -285,8 +314,9 @@ def _repair(root: ET.Element, result: RunResult, cases: list[_Case]) -> None:
                 {"name": case.name, "classname": case.classname, "time": _seconds(case.time)},
             )
             skipped = element.find("skipped")
-            if skipped is not None and case.type:
-                skipped.set("type", case.type)  # junit-xml always writes type="skipped"
+            if skipped is not None:
+                # junit-xml always writes type="skipped"; Surefire and Ant allow no type there.
+                skipped.attrib.pop("type", None)
         counts = {
             tag: sum(1 for testcase in testcases if testcase.find(tag) is not None)
             for tag in ("failure", "error", "skipped")
@@ -301,7 +331,6 @@ def _repair(root: ET.Element, result: RunResult, cases: list[_Case]) -> None:
                 "skipped": str(counts["skipped"]),
                 "time": _seconds(seconds),
                 "timestamp": suite.get("timestamp"),
-                "hostname": suite.get("hostname"),
             },
         )
         totals["tests"] += len(testcases)

@@ -12,6 +12,7 @@ from harness_gate.report._common import (
     effective_outcome,
     iso_utc,
     overall_outcome,
+    without_alias,
 )
 
 SCHEMA_VERSION = 1
@@ -54,7 +55,7 @@ def _deployment(result: RunResult, deployment: DeploymentResult) -> dict[str, An
         "outcome": effective_outcome(result, deployment).value,
         # Not cut to the JUnit headline length: JSON readers can cope with a long line.
         "message": deployment_message(result, deployment, limit=None),
-        "details": list(deployment.details),
+        "details": [without_alias(detail) for detail in deployment.details],
         "started_at": iso_utc(deployment.started_at),
         "ended_at": iso_utc(deployment.ended_at),
         "duration_seconds": _duration(deployment),

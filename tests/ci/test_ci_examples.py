@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness_gate import __version__
 from harness_gate.durations import parse_duration
 from harness_gate.model import DeploymentResult, RunResult
 from harness_gate.report.ci import render_dotenv
@@ -244,7 +245,7 @@ def test_example_workflow_passes_the_key_as_env_from_secrets() -> None:
     for job in workflow["jobs"].values():
         steps = job["steps"]
         for index, step in enumerate(steps):
-            if step.get("uses") != "./ci/github":
+            if step.get("uses") != f"harness-gate/harness-gate/ci/github@v{__version__}":
                 continue
             gate_steps.append(step)
             assert step["env"]["HARNESS_API_KEY"] == "${{ secrets.HARNESS_API_KEY }}"
@@ -266,7 +267,7 @@ def test_example_workflow_passes_the_key_as_env_from_secrets() -> None:
     assert len(gate_steps) == 2
     used = set(re.findall(r"steps\.gate\.outputs\.([\w-]+)", _text(WORKFLOW)))
     assert used and used <= outputs
-    assert (ROOT / "ci" / "github" / "action.yml").is_file()  # what `uses: ./ci/github` loads
+    assert (ROOT / "ci" / "github" / "action.yml").is_file()  # what `uses: .../ci/github` loads
 
 
 def test_example_workflow_only_names_exist_in_the_example_spec() -> None:
@@ -495,7 +496,10 @@ def _instructions() -> list[tuple[str, str]]:
 def test_dockerfile_builds_the_package_from_the_context_as_a_non_root_user() -> None:
     instructions = _instructions()
     keywords = [k for k, _ in instructions]
-    assert instructions[0] == ("FROM", "python:3.11-slim")
+    # The base comes from a build argument, so a release can pin it by digest.
+    assert instructions[0] == ("ARG", "PYTHON_IMAGE=python:3.11-slim")
+    assert instructions[1] == ("FROM", "${PYTHON_IMAGE}")
+    assert "--build-arg PYTHON_IMAGE=python:3.11-slim@sha256:" in _text(DOCKERFILE)
     assert ("COPY", ". /src") in instructions
     runs = [rest for k, rest in instructions if k == "RUN"]
     assert any(re.search(r"\bpip install /src\b", r) for r in runs)
@@ -510,6 +514,17 @@ def test_dockerfile_builds_the_package_from_the_context_as_a_non_root_user() -> 
     assert json.loads(entrypoint) == ["harness-gate"]
     for _k, cmd in [i for i in instructions if i[0] == "CMD"]:
         parse(json.loads(cmd), "Dockerfile CMD")
+
+
+def test_dockerfile_labels_name_the_source_licence_and_version() -> None:
+    labels = " ".join(rest for k, rest in _instructions() if k == "LABEL")
+    for key in ("source", "licenses", "version", "revision", "title", "description"):
+        assert f"org.opencontainers.image.{key}=" in labels, key
+    assert 'org.opencontainers.image.licenses="Apache-2.0"' in labels
+    assert (
+        'org.opencontainers.image.source="https://github.com/harness-gate/harness-gate"' in labels
+    )
+    assert "ARG VERSION=" + __version__ in _text(DOCKERFILE)
 
 
 def test_dockerfile_documents_the_build_and_run_commands() -> None:
@@ -587,7 +602,7 @@ def test_docs_cover_each_ci_system_exit_codes_credentials_and_cancellation() -> 
         "UNSTABLE",
         "!cancelled()",
         "when: always",
-        "pip install harness-gate",
+        "harness-gate @ git+https://",
     ):
         assert word in docs, word
     # The exit-code table names every code the gate documents.

@@ -74,6 +74,9 @@ exit ${{FAKE_EXIT_{name}:-0}}
 """
 
 
+LOGGER_TAG = ["-t", "harness-gate-promote", "-p"]
+
+
 @dataclass
 class PromoteRun:
     code: int
@@ -82,7 +85,12 @@ class PromoteRun:
     root: Path
     record: Optional[dict]
     mails: list[dict]
-    logs: list[dict]
+    logs: list[dict]  # logger calls at user.err: failures
+    notices: list[dict]  # logger calls at user.notice: one per run
+
+    @property
+    def notice_texts(self) -> list[str]:
+        return [call["argv"][-1] for call in self.notices]
 
     @property
     def run_dirs(self) -> list[Path]:
@@ -154,8 +162,11 @@ class Cron:
     def finish(self, proc: subprocess.Popen[str]) -> PromoteRun:
         out, err = proc.communicate(timeout=60)
         record = json.loads(self.record.read_text()) if self.record.exists() else None
+        calls = self._calls("logger")
+        notices = [call for call in calls if call["argv"][:4] == [*LOGGER_TAG, "user.notice"]]
+        errors = [call for call in calls if call not in notices]
         return PromoteRun(
-            proc.returncode, out, err, self.root, record, self._calls("mail"), self._calls("logger")
+            proc.returncode, out, err, self.root, record, self._calls("mail"), errors, notices
         )
 
     def run(self, **settings: str) -> PromoteRun:
@@ -198,8 +209,28 @@ def test_success_keeps_the_reports_in_a_dated_directory(cron: Cron) -> None:
     assert args.only == [] and args.abort_on_exit is False
     assert "harness-gate summary:" in (run_dir / "gate.log").read_text()
     assert "harness-gate summary:" in run.stderr  # for cron's mail or the journal
-    assert "exited with 0 (success)" in (run_dir / "promote.log").read_text()
+    assert "every deployment of " in (run_dir / "promote.log").read_text()
+    assert ": success (exit 0); reports in " in (run_dir / "promote.log").read_text()
     assert run.mails == [] and run.logs == []
+
+
+@pytest.mark.parametrize("code, outcome", [(0, "success"), (1, "failure"), (4, "timeout")])
+def test_every_run_leaves_one_line_in_syslog_and_the_promotion_log(
+    cron: Cron, code: int, outcome: str
+) -> None:
+    run = cron.run(FAKE_GATE_EXIT=str(code), HARNESS_GATE_ONLY="guestbook-dev")
+    assert run.code == code
+    [run_dir] = run.run_dirs
+    [notice] = run.notice_texts
+    assert notice == (
+        f"guestbook-dev of {cron.tmp / 'promote.yaml'}: {outcome} (exit {code}); "
+        f"reports in {run_dir}"
+    )
+    [line] = (cron.root / "promote.log").read_text().splitlines()
+    assert line.endswith(notice)
+    again = cron.run(HARNESS_GATE_ONLY="guestbook-dev")
+    assert len(again.notices) == 2  # the stand-in logger keeps every call: one more
+    assert len((cron.root / "promote.log").read_text().splitlines()) == 2
 
 
 def test_the_key_comes_from_the_file_only(cron: Cron) -> None:
@@ -269,13 +300,36 @@ def test_when_mailing_fails_the_failure_is_logged(cron: Cron) -> None:
 
 def test_a_second_run_never_overlaps_the_first(cron: Cron) -> None:
     cron.root.mkdir()
-    with open(cron.root / ".promote.lock", "a") as lock:
+    with open(cron.root / ".promote-all.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         run = cron.run()  # returns at once instead of waiting for the lock (else it times out)
     assert run.code == 0
     assert run.record is None, "the gate ran while another promotion held the lock"
-    assert "another promotion is still running" in run.stderr
+    assert "is still running" in run.stderr
     assert run.run_dirs == []
+    # Not silently: the skip is in syslog and the promotion log.
+    [notice] = run.notice_texts
+    assert notice.startswith("skipped: a promotion of every deployment is still running")
+    assert "skipped:" in (cron.root / "promote.log").read_text()
+
+
+def test_each_environment_has_its_own_lock(cron: Cron) -> None:
+    cron.root.mkdir()
+    with open(cron.root / ".promote-guestbook-prod.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a prod promotion is running
+        dev = cron.run(HARNESS_GATE_ONLY="guestbook-dev")
+        prod = cron.run(HARNESS_GATE_ONLY="guestbook-prod")
+    assert dev.code == 0 and dev.record is not None, "prod held back the dev promotion"
+    assert dev.args.only == ["guestbook-dev"]
+    assert prod.record is None, "two prod promotions overlapped"
+    assert prod.notice_texts[-1].startswith("skipped: a promotion of guestbook-prod is still")
+
+
+def test_the_lock_name_is_the_sorted_deployments_or_the_setting(cron: Cron) -> None:
+    cron.run(HARNESS_GATE_ONLY=" guestbook-prod  guestbook-dev ")
+    cron.run(HARNESS_GATE_ONLY="guestbook-dev", HARNESS_GATE_LOCK="nightly dev/qa")
+    locks = sorted(p.name for p in cron.root.glob(".promote-*.lock"))
+    assert locks == [".promote-guestbook-dev+guestbook-prod.lock", ".promote-nightly_dev_qa.lock"]
 
 
 def test_old_run_directories_are_pruned(cron: Cron) -> None:

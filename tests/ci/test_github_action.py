@@ -284,7 +284,7 @@ def test_action_run_scripts_pass_shellcheck(tmp_path: Path) -> None:
     shellcheck = shutil.which("shellcheck")
     if shellcheck is None:
         pytest.skip("shellcheck is not installed")
-    for step_id in ("install", "gate"):
+    for step_id in ("cache-key", "install", "gate"):
         script = tmp_path / f"{step_id}.sh"
         script.write_text(action_step(step_id)["run"], encoding="utf-8")
         result = subprocess.run(
@@ -293,17 +293,105 @@ def test_action_run_scripts_pass_shellcheck(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_install_step_installs_the_package_input_and_hands_on_the_command() -> None:
+def _steps() -> list[dict[str, Any]]:
+    return list(load_yaml(ACTION)["runs"]["steps"])
+
+
+def test_install_step_installs_the_action_checkout_and_hands_on_the_command() -> None:
     install = action_step("install")
-    assert install["env"] == {"HARNESS_GATE_PACKAGE": "${{ inputs.package }}"}
-    assert (
-        'pip install --quiet --disable-pip-version-check "$HARNESS_GATE_PACKAGE"'
-        in (install["run"])
-    )
+    # The code of the ref the caller's `uses:` names: github.action_path is ci/github.
+    assert install["env"]["HARNESS_GATE_SOURCE"] == "${{ github.action_path }}/../.."
+    assert install["env"]["HARNESS_GATE_EXTRAS"] == "${{ inputs.extras }}"
+    assert '-m pip install --quiet --disable-pip-version-check "$requirement"' in install["run"]
     assert 'echo "gate=' in install["run"] and 'echo "python=' in install["run"]
-    setup = load_yaml(ACTION)["runs"]["steps"][0]
+    assert "HARNESS_GATE_PACKAGE" not in ACTION.read_text(encoding="utf-8")
+    assert "package" not in load_yaml(ACTION)["inputs"]
+
+
+def test_the_action_never_changes_the_callers_python_or_path() -> None:
+    setup = _steps()[0]
     assert setup["uses"].startswith("actions/setup-python@")
     assert setup["with"]["python-version"] == "${{ inputs.python-version }}"
+    # setup-python would otherwise put its python first on PATH for every later step.
+    assert str(setup["with"]["update-environment"]).lower() == "false"
+    for step in _steps():
+        script = step.get("run", "")
+        assert "GITHUB_PATH" not in script and "GITHUB_ENV" not in script, step.get("name")
+    assert "${{ runner.temp }}" in action_step("install")["env"]["PIP_CACHE_DIR"]
+
+
+def test_pip_downloads_are_cached_under_a_key_of_the_python_and_the_requirements() -> None:
+    steps = _steps()
+    (cache,) = [step for step in steps if str(step.get("uses", "")).startswith("actions/cache@")]
+    install = action_step("install")
+    assert cache["with"]["path"] == install["env"]["PIP_CACHE_DIR"]
+    assert cache["with"]["key"] == "${{ steps.cache-key.outputs.key }}"
+    ids = [step.get("id") for step in steps]
+    assert ids.index("cache-key") < steps.index(cache) < ids.index("install")
+
+
+# --- the install, run: the action's way into a fresh environment, then `harness-gate demo` ----
+
+
+@pytest.mark.slow
+def test_the_action_install_runs_the_demo_from_a_fresh_environment(tmp_path: Path) -> None:
+    """The cache-key and install steps run with bash as the runner runs them, the source being
+    this checkout as github.action_path/../.. would be, then the installed gate's demo."""
+    base_python = shutil.which("python3") or sys.executable
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    files = {name: tmp_path / name for name in ("key-output", "install-output", "path", "env")}
+    for path in files.values():
+        path.write_text("", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(CI_VARIABLES)}
+    env.update(
+        RUNNER_TEMP=str(runner_temp),
+        RUNNER_OS="Linux",
+        GITHUB_PATH=str(files["path"]),
+        GITHUB_ENV=str(files["env"]),
+        HARNESS_GATE_SOURCE=str(ACTION.parent / ".." / ".."),
+        HARNESS_GATE_EXTRAS="emulator",  # the demo runs the bundled emulator
+        SETUP_PYTHON=base_python,
+        PIP_CACHE_DIR=str(runner_temp / "harness-gate-pip-cache"),
+    )
+    env.pop("VIRTUAL_ENV", None)
+    key = subprocess.run(
+        [*BASH_STEP, "-c", action_step("cache-key")["run"]],
+        env={**env, "GITHUB_OUTPUT": str(files["key-output"])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert key.returncode == 0, key.stderr
+    assert re.fullmatch(
+        r"harness-gate-pip-Linux-py3\.\d+-[0-9a-f]{16}",
+        parse_github_file(files["key-output"].read_text(encoding="utf-8"))["key"],
+    )
+    install = subprocess.run(
+        [*BASH_STEP, "-c", action_step("install")["run"]],
+        env={**env, "GITHUB_OUTPUT": str(files["install-output"])},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    outputs = parse_github_file(files["install-output"].read_text(encoding="utf-8"))
+    gate = Path(outputs["gate"])
+    assert gate.parent.parent == runner_temp / "harness-gate-venv"
+    assert Path(outputs["python"]).parent == gate.parent
+    # The job's environment is untouched: nothing for later steps' PATH or environment.
+    assert files["path"].read_text(encoding="utf-8") == ""
+    assert files["env"].read_text(encoding="utf-8") == ""
+    demo = subprocess.run(
+        [str(gate), "demo"],
+        cwd=tmp_path,
+        env={k: v for k, v in env.items() if not k.startswith("HARNESS_")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stderr
+    assert (tmp_path / "harness-gate-junit.xml").is_file()
 
 
 # --- the gate step, run ---------------------------------------------------------------------

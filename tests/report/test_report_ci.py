@@ -178,8 +178,10 @@ def test_heredoc_delimiter_never_occurs_in_the_value(monkeypatch):
     assert parse_github_file(text) == {"value": f"before\n{taken}\nafter"}
 
 
-def test_outputs_without_github_output_do_nothing(build):
-    write_github_outputs(build.all_outcomes(), {}, None)
+def test_outputs_without_github_output_do_nothing(build, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert write_github_outputs(build.all_outcomes(), {}, None) is None
+    assert list(tmp_path.iterdir()) == []  # no file written anywhere it could guess
 
 
 def test_outputs_without_junit_path(build):
@@ -418,8 +420,15 @@ def test_publish_survives_a_broken_stream(build, tmp_path):
         def write(self, text: str) -> int:
             raise BrokenPipeError("closed")
 
-    environ = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path)}
-    publish_ci(build.all_outcomes(), environ, None, Broken())
+    summary = tmp_path / "summary.md"
+    environ = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path),  # a directory: the outputs cannot be written
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    publish_ci(build.all_outcomes(), environ, None, Broken())  # must not raise
+    # The broken stream loses the annotations and warnings, not the step summary.
+    assert "harness-gate" in summary.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("environ", [{}, {"GITLAB_CI": "true"}, {"GITHUB_ACTIONS": "false"}])

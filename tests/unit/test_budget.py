@@ -82,23 +82,42 @@ def test_deadline_is_respected() -> None:
         budget.acquire(deadline=clock.now + 10)
 
 
-def test_rate_limit_pauses_everything_and_halves_the_limit() -> None:
+def test_a_first_429_pauses_briefly_and_keeps_the_limit() -> None:
     clock = FakeClock()
     budget = RequestBudget(10, clock=clock, wait=clock.wait, rng=random.Random(1))
     pause = budget.on_rate_limited(base=2.0)
-    assert pause >= 2.0
-    assert budget.limit == 5
+    assert 1.0 <= pause <= 2.0  # within [base/2, base]
     assert budget.delay_needed() == pytest.approx(pause)
+    assert budget.limit == 10  # Harness did not count the refused call
+    assert budget.rate_limited_count == 1
+
+
+def test_429s_in_a_row_pause_longer_and_halve_the_limit_for_a_minute() -> None:
+    clock = FakeClock()
+    budget = RequestBudget(10, clock=clock, wait=clock.wait, rng=random.Random(1))
+    budget.on_rate_limited(base=2.0)
     second = budget.on_rate_limited(base=2.0)
-    assert second >= 2.0  # grows (randomised within [ceiling/2, ceiling])
+    assert 2.0 <= second <= 4.0  # the ceiling doubles for each 429 in a row
+    assert budget.limit == 5
     clock.now += WINDOW + 1
     assert budget.limit == 10
     assert budget.rate_limited_count == 2
 
 
+def test_a_success_ends_the_streak() -> None:
+    clock = FakeClock()
+    budget = RequestBudget(10, clock=clock, wait=clock.wait, rng=random.Random(1))
+    budget.on_rate_limited(base=2.0)
+    budget.on_success()
+    assert budget.on_rate_limited(base=2.0) <= 2.0
+    assert budget.limit == 10
+
+
 def test_spacing_follows_the_limit() -> None:
     clock = FakeClock()
     budget = RequestBudget(20, clock=clock, wait=clock.wait)
+    assert budget.spacing() == pytest.approx((WINDOW + MARGIN) / 20)
+    budget.on_rate_limited(base=1.0)
     assert budget.spacing() == pytest.approx((WINDOW + MARGIN) / 20)
     budget.on_rate_limited(base=1.0)
     assert budget.spacing() == pytest.approx((WINDOW + MARGIN) / 10)

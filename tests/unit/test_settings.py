@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import argparse
 import base64
 from pathlib import Path
 
 import pytest
 
+from harness_gate.defaults import DEFAULT_JUNIT
 from harness_gate.errors import UsageError
-from harness_gate.settings import Secret, account_from_key, build_settings, check_endpoint
+from harness_gate.settings import (
+    ReportSettings,
+    Secret,
+    account_from_key,
+    build_settings,
+    check_endpoint,
+)
 
 KEY = base64.b64encode(b"acct123::" + b"k" * 80).decode()
 
@@ -15,7 +23,8 @@ def test_key_from_environment_and_account_from_key() -> None:
     s = build_settings({"HARNESS_API_KEY": KEY})
     assert s.api_key.reveal() == KEY
     assert s.account_id == "acct123"
-    assert s.endpoint == "https://app.harness.io/gateway/api/graphql"
+    assert s.endpoint == "https://app.harness.io/gateway"
+    assert s.graphql_url == "https://app.harness.io/gateway/api/graphql"
     assert KEY not in repr(s) and KEY not in str(s.api_key)
 
 
@@ -35,7 +44,53 @@ def test_flags_win_over_environment() -> None:
     )
     assert s.endpoint.startswith("https://b.example")
     assert s.account_id == "flag"
-    assert s.rest_url("executions/x") == "https://b.example/gateway/api/executions/x"
+    assert s.url("api/executions/x") == "https://b.example/gateway/api/executions/x"
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://h.example/gateway",
+        "https://h.example/gateway/",
+        "https://h.example/gateway/api/graphql",
+        "https://h.example/gateway/api/graphql/",
+    ],
+)
+def test_base_url_and_graphql_url_forms_both_work(endpoint: str) -> None:
+    s = build_settings({"HARNESS_API_KEY": KEY}, endpoint=endpoint)
+    assert s.base_url == "https://h.example/gateway"
+    assert s.graphql_url == "https://h.example/gateway/api/graphql"
+    assert s.url("pipeline/api/x") == "https://h.example/gateway/pipeline/api/x"
+    assert s.url("/api/executions/e") == "https://h.example/gateway/api/executions/e"
+
+
+def test_endpoint_from_the_environment() -> None:
+    env = {"HARNESS_API_KEY": KEY, "HARNESS_ENDPOINT": " https://env.example/gateway "}
+    assert build_settings(env).graphql_url == "https://env.example/gateway/api/graphql"
+
+
+def report_args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    ReportSettings.register_argparse_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_report_settings_from_flags() -> None:
+    reports = ReportSettings.from_argparse(
+        report_args("--junit", "out/j.xml", "--json", "-", "--dotenv", "d.env", "-o", "json")
+    )
+    assert (reports.junit, reports.json, reports.dotenv, reports.output) == (
+        "out/j.xml",
+        "-",
+        "d.env",
+        "json",
+    )
+    assert ReportSettings.from_argparse(report_args()).junit == DEFAULT_JUNIT
+
+
+def test_report_settings_refuse_junit_on_stdout() -> None:
+    with pytest.raises(UsageError, match="--junit - is not supported"):
+        ReportSettings.from_argparse(report_args("--junit", "-"))
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,11 @@ def _stages(node: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _stage_in(node: dict[str, Any], wanted: Any) -> Optional[dict[str, Any]]:
-    return next((s for s in _stages(node) if s.get("status") in wanted), None)
+    # A status of the wrong type (a list, an object) matches nothing instead of crashing.
+    return next(
+        (s for s in _stages(node) if isinstance(s.get("status"), str) and s["status"] in wanted),
+        None,
+    )
 
 
 def _halted_stage(node: dict[str, Any]) -> Optional[dict[str, Any]]:
