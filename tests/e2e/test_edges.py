@@ -151,7 +151,7 @@ def test_two_429s_on_a_start_delay_it_by_less_than_ten_seconds(ws: Workspace) ->
     waits = _logged_waits(run.stderr)
     assert len(waits) == 2, run.stderr
     for said, (before, after) in zip(waits, zip(starts, starts[1:])):
-        assert after - before >= said - 0.05
+        assert said - 0.06 <= after - before < said + 2, (said, after - before)
 
 
 def test_one_429_on_a_read_delays_the_next_read_by_less_than_ten_seconds(ws: Workspace) -> None:
@@ -163,7 +163,8 @@ def test_one_429_on_a_read_delays_the_next_read_by_less_than_ten_seconds(ws: Wor
     following = log[refused + 1]
     assert following["wall"] - log[refused]["wall"] < 10
     (said,) = _logged_waits(run.stderr)
-    assert following["wall"] - log[refused]["wall"] >= said - 0.05
+    gap = following["wall"] - log[refused]["wall"]
+    assert said - 0.06 <= gap < said + 2, (said, gap)
 
 
 def _logged_waits(stderr: str) -> list[float]:
