@@ -334,6 +334,20 @@ def test_run_reads_the_spec_from_stdin(ws: Workspace) -> None:
     assert run.code == 0, run.stderr
     assert len(ws.emulator.executions()) == 1
     assert ET.parse(ws.tmp / "j.xml").getroot().find(".//testcase") is not None
+    for command in ("validate", "plan"):
+        ran = run_plain(ws, command, "-", stdin=ONE)
+        assert ran.code == 0, ran.stderr
+        assert "smoke" in ran.stdout
+    assert len(ws.emulator.executions()) == 1, "plan starts nothing"
+
+
+def test_json_dash_and_output_json_print_one_summary(ws: Workspace) -> None:
+    spec = ws.spec(ONE)
+    run = run_plain(
+        ws, "run", str(spec), "-o", "json", "--json", "-", "--junit", "j.xml", *FAST_ARGS
+    )
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["exit_code"] == 0
 
 
 def test_output_json_is_json_on_stdout_and_the_log_on_stderr(ws: Workspace) -> None:
