@@ -408,3 +408,13 @@ def test_readme_documents_output_stdin_completion_and_schema() -> None:
         "--connect-timeout",
     ):
         assert text in readme, text
+
+
+def test_wait_timeout_is_named_as_the_runs(ws: Workspace) -> None:
+    started = ws.gate("run", str(ws.spec(LONG.format(extra=""))), "--no-wait")
+    assert started.code == 0, started.stderr
+    (execution,) = ws.emulator.executions()
+    run = ws.gate("wait", execution["id"], "--timeout", "1s")
+    assert run.code == 4, run.stderr
+    (only,) = run.summary["deployments"]
+    assert re.search(r"the run's --timeout of 1s passed", only["message"]), only
