@@ -132,6 +132,37 @@ def test_no_request_slot_before_the_run_timeout_is_a_timeout(ws: Workspace) -> N
     assert "could not start" not in run.stderr and "could not talk" not in run.stderr
 
 
+PARALLEL_SHORT = """\
+version: 1
+application: Harness Demo
+parallel: true
+deployments:
+  - name: a
+    workflow: Long Running Deployment
+    timeout: 3s
+  - name: b
+    workflow: K8s Rolling Deployment
+    timeout: 3s
+    artifacts:
+      - {service: guestbook, source: guestbook, build: v6}
+    variables: {Environment: dev, InfraDefinition_KUBERNETES: k8s-dev, Service: guestbook}
+  - name: c
+    pipeline: Guestbook Pipeline
+    timeout: 3s
+"""
+
+
+def test_short_timeouts_in_parallel_under_default_budget(ws: Workspace) -> None:
+    run = ws.gate("run", str(ws.spec(PARALLEL_SHORT)), *FAST_START, fast=False)
+    assert run.code == 4, run.stderr
+    for name in ("a", "b", "c"):
+        d = run.deployment(name)
+        assert d["outcome"] == "timeout", d
+        assert d["message"].endswith("its timeout of 3s passed"), d
+        assert "not started" not in d["message"]
+    assert "request budget" not in run.stderr and "could not talk" not in run.stderr
+
+
 # ---- 429 pacing ---------------------------------------------------------------------------------
 
 
