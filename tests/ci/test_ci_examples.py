@@ -39,6 +39,7 @@ from tests.ci.helpers import (
     CommandLine,
     balanced,
     example_spec_names,
+    find_tool,
     gate_commands,
     groovy_code,
     load_yaml,
@@ -374,7 +375,7 @@ def test_promote_script_is_valid_bash() -> None:
 
 
 def test_promote_script_passes_shellcheck() -> None:
-    shellcheck = shutil.which("shellcheck")
+    shellcheck = find_tool("shellcheck")
     if shellcheck is None:
         pytest.skip("shellcheck is not installed")
     result = subprocess.run([shellcheck, str(PROMOTE)], capture_output=True, text=True)

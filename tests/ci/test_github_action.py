@@ -31,6 +31,7 @@ from tests.ci.helpers import (
     BASH_STEP,
     action_inputs,
     action_step,
+    find_tool,
     gate_step_env,
     load_yaml,
     parse,
@@ -281,7 +282,7 @@ def test_output_file_parser_reads_heredocs_like_the_runner() -> None:
 
 
 def test_action_run_scripts_pass_shellcheck(tmp_path: Path) -> None:
-    shellcheck = shutil.which("shellcheck")
+    shellcheck = find_tool("shellcheck")
     if shellcheck is None:
         pytest.skip("shellcheck is not installed")
     for step_id in ("cache-key", "install", "gate"):

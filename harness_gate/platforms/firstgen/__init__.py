@@ -7,11 +7,12 @@ from typing import Any, Optional
 
 from harness_gate.budget import RequestBudget
 from harness_gate.console import Console
-from harness_gate.errors import RefusedError
+from harness_gate.errors import RefusedError, RequestError
 from harness_gate.model import PIPELINE, Deployment
 from harness_gate.platforms.base import (
     AbortOutcome,
     ExecutionRef,
+    Phase,
     ReadAnswer,
     Resolution,
     Snapshot,
@@ -31,6 +32,7 @@ START_BATCH = 10  # the server runs aliased mutations one after another: keep a 
 # stage; allow each execution this much of the request timeout, so a read stays well inside.
 READ_COST_PER_EXECUTION = 0.6
 MAX_READ_BATCH = 100
+READ_TIMEOUT_TRIES = 2  # a status read that times out twice gives way to the next one
 NOT_FOUND = "does not exist or access is denied"
 GENERIC_ERROR = "An error has occurred. Please contact the Harness support team."
 LOOKUP_SKEW_MS = 5 * 60 * 1000  # lookups search from a little before the send: clock skew
@@ -57,6 +59,9 @@ class FirstGenPlatform:
         self.start_batch = START_BATCH
         timeout = transport.settings.request_timeout
         self.read_batch = max(1, min(MAX_READ_BATCH, int(timeout / READ_COST_PER_EXECUTION)))
+        # execution id -> (where it paused, what the pause is, where it waits): one
+        # approvalDetails read per pause, forgotten when the execution is no longer PAUSED
+        self._pauses: dict[str, tuple[str, Phase, str]] = {}
 
     # ---- resolve ------------------------------------------------------------------------------
 
@@ -157,8 +162,23 @@ class FirstGenPlatform:
     # ---- read ---------------------------------------------------------------------------
 
     def read(self, refs: Sequence[ExecutionRef], *, deadline: float) -> list[ReadAnswer]:
+        """Reads of at most read_batch executions each. A read Harness cannot answer within
+        the request timeout twice is an error for its executions: the caller goes on with
+        the others and asks again later."""
+        answers: list[ReadAnswer] = []
+        size = max(1, self.read_batch)
+        for i in range(0, len(refs), size):
+            answers += self._read(refs[i : i + size], deadline)
+        return answers
+
+    def _read(self, refs: Sequence[ExecutionRef], deadline: float) -> list[ReadAnswer]:
         batch = documents.statuses([r.execution_id for r in refs])
-        result = self.client.run(batch, purpose="read execution status", deadline=deadline)
+        result = self.client.run(
+            batch,
+            purpose="read execution status",
+            deadline=deadline,
+            timeout_tries=READ_TIMEOUT_TRIES,
+        )
         answers = []
         for answer in batch.answers(result):
             if answer.node is not None:
@@ -167,7 +187,51 @@ class FirstGenPlatform:
                 answers.append(ReadAnswer(not_found=answer.error))
             else:
                 answers.append(ReadAnswer(error=answer.error or "no data for the execution"))
+        self._tell_pauses_apart(refs, answers, deadline)
         return answers
+
+    def _tell_pauses_apart(
+        self, refs: Sequence[ExecutionRef], answers: Sequence[ReadAnswer], deadline: float
+    ) -> None:
+        """A PAUSED workflow (or a pipeline's workflow stage) reads the same whether an
+        approval step waits or someone pressed Pause; approvalDetails tells, once a pause."""
+        unclear: list[tuple[Snapshot, str]] = []
+        for ref, answer in zip(refs, answers):
+            snap = answer.snapshot
+            if snap is None:
+                continue
+            if snap.phase is not Phase.PAUSED:
+                self._pauses.pop(snap.execution_id, None)
+                continue
+            known = self._pauses.get(snap.execution_id)
+            if known is not None and known[0] == snap.where:
+                snap.phase, snap.where = known[1], known[2]
+                continue
+            scope = snap.scope or ref.scope
+            if scope:
+                unclear.append((snap, scope[0]))
+        if not unclear:
+            return
+        batch = documents.approvals(
+            [documents.ApprovalsKey(app_id, snap.execution_id) for snap, app_id in unclear]
+        )
+        try:
+            result = self.client.run(batch, purpose="read pending approvals", deadline=deadline)
+        except RequestError:
+            return  # still "approval or a manual resume"; the next read asks again
+        for (snap, _), approval in zip(unclear, batch.answers(result)):
+            pending = approval.node.get("approvalDetails") if approval.node else None
+            if not isinstance(pending, list):
+                continue
+            steps = [a for a in pending if isinstance(a, dict)]
+            paused_where = snap.where
+            if steps:
+                step = f"approval step {steps[0].get('stepName') or '?'}"
+                snap.phase = Phase.WAITING_APPROVAL
+                snap.where = f"{step} in {paused_where}" if paused_where else step
+            else:
+                snap.phase = Phase.PAUSED_BY_HAND
+            self._pauses[snap.execution_id] = (paused_where, snap.phase, snap.where)
 
     # ---- resume, abort ------------------------------------------------------------------------
 
@@ -191,6 +255,9 @@ class FirstGenPlatform:
             variable_inputs=tuple(
                 (name, given[name].type, given[name].value) for name in snapshot.waiting_inputs
             ),
+            # A runtime service may need an artifact now: Harness takes it with the resume
+            # and ignores the services the stage does not deploy.
+            service_inputs=tuple(target.service_inputs()),
         )
         batch = documents.resumes([key])
         try:

@@ -247,6 +247,8 @@ class ResumeKey:
     pipeline_execution_id: str
     stage_element_id: str
     variable_inputs: tuple[tuple[str, str, str], ...]  # (name, type, value)
+    # ServiceInputs: the artifacts (and charts) of the services the values make the stage need
+    service_inputs: tuple[dict[str, Any], ...] = ()
 
 
 def resumes(items: Sequence[ResumeKey]) -> Batch[ResumeKey]:
@@ -262,10 +264,41 @@ def resumes(items: Sequence[ResumeKey]) -> Batch[ResumeKey]:
                 for n, t, v in key.variable_inputs
             ],
         }
+        if key.service_inputs:
+            value["serviceInputs"] = list(key.service_inputs)
         line = f"pipelineResumeRuntime(input: ${alias}) {{ status }}"
         return [f"${alias}: RuntimeExecutionInputsToResumePipeline!"], line, {alias: value}
 
     return _batch("mutation", "ResumePipelineStages", items, "r", field)
 
 
-ALL_BUILDERS = (applications, entities, execution_inputs, starts, statuses, lookups, resumes)
+@dataclass(frozen=True)
+class ApprovalsKey:
+    application_id: str
+    execution_id: str
+
+
+def approvals(items: Sequence[ApprovalsKey]) -> Batch[ApprovalsKey]:
+    """approvalDetails: the approvals an execution waits for now (empty: paused by hand)."""
+
+    def field(alias: str, key: ApprovalsKey) -> tuple[list[str], str, dict[str, Any]]:
+        line = (
+            f"approvalDetails(applicationId: ${alias}app, executionId: ${alias}) "
+            "{ approvalDetails { approvalId approvalType stepName stageName } }"
+        )
+        params = [f"${alias}app: String!", f"${alias}: String!"]
+        return params, line, {f"{alias}app": key.application_id, alias: key.execution_id}
+
+    return _batch("query", "PendingApprovals", items, "p", field)
+
+
+ALL_BUILDERS = (
+    applications,
+    entities,
+    execution_inputs,
+    starts,
+    statuses,
+    lookups,
+    resumes,
+    approvals,
+)

@@ -23,6 +23,10 @@ from harness_gate.transport import (
 
 MUTATION_TIME_SHARE = 0.1  # extra read time per aliased mutation, as a share of the timeout
 PLAIN_500_TRIES = 4  # three retries
+# transport.describe_transport_error's reason for a read timeout
+READ_TIMED_OUT = "no answer within the request timeout"
+# Every GraphQL call of an account whose edition lacks the API (Community, Essentials).
+FEATURE_NOT_ENABLED = "Feature not enabled"
 
 
 class GraphQLClient:
@@ -37,9 +41,12 @@ class GraphQLClient:
         purpose: str,
         deadline: float,
         read_timeout: Optional[float] = None,
+        timeout_tries: Optional[int] = None,
     ) -> GraphQLResult:
         """A query is retried until the deadline; a mutation is never re-sent once it may
-        have reached Harness (transport.OutcomeUnknown)."""
+        have reached Harness (transport.OutcomeUnknown). With timeout_tries, a query that
+        gets no answer within the read timeout that many times is an error instead: Harness
+        is too slow for it now, and waiting on it holds up whatever comes next."""
         mutation = batch.operation == "mutation"
         if mutation and read_timeout is None:
             # Harness runs aliased mutations one after another: allow each its time.
@@ -54,16 +61,26 @@ class GraphQLClient:
             }
         )
 
+        timeouts = 0
+
         def attempt() -> GraphQLResult:
-            reply = self.transport.send(
-                "POST",
-                self.settings.graphql_url,
-                purpose=purpose,
-                deadline=deadline,
-                params={"accountId": self.settings.account_id},
-                body=body,
-                read_timeout=read_timeout,
-            )
+            nonlocal timeouts
+            try:
+                reply = self.transport.send(
+                    "POST",
+                    self.settings.graphql_url,
+                    purpose=purpose,
+                    deadline=deadline,
+                    params={"accountId": self.settings.account_id},
+                    body=body,
+                    read_timeout=read_timeout,
+                )
+            except Transient as exc:
+                if exc.reason == READ_TIMED_OUT and timeout_tries is not None:
+                    timeouts += 1
+                    if timeouts >= timeout_tries:
+                        raise HarnessError(f"{purpose}: {exc.reason} ({timeouts} times)") from None
+                raise
             return self._interpret(reply, purpose)
 
         return self.transport.call(
@@ -99,6 +116,12 @@ class GraphQLClient:
                 f"{harness_message(payload, text)}; HARNESS_ENDPOINT should be the Harness base "
                 "URL (https://app.harness.io/gateway, or your own host's /gateway) or the "
                 "full GraphQL URL ending in /api/graphql"
+            )
+        if status == 400 and harness_message(payload, text) == FEATURE_NOT_ENABLED:
+            raise HarnessUnavailable(
+                f"{purpose}: Harness answered HTTP 400 {FEATURE_NOT_ENABLED!r}: this account "
+                "cannot use the GraphQL API. Harness Community and Essentials editions do not "
+                "include it (no REST_API feature); the gate needs an Enterprise or trial account"
             )
         if status != 200:
             raise HarnessError(f"{purpose}: HTTP {status}: {harness_message(payload, text)}")

@@ -9,6 +9,7 @@ import pytest
 
 from harness_gate.platforms.firstgen import documents as docs
 from harness_gate.platforms.firstgen.documents import (
+    ApprovalsKey,
     EntityKey,
     GraphQLResult,
     InputsKey,
@@ -79,7 +80,15 @@ CASES: dict[Callable[..., docs.Batch[Any]], docs.Batch[Any]] = {
     docs.lookups: docs.lookups(
         [LookupKey("pipeline", "a", "p", 1), LookupKey("workflow", "a", "w", 2, offset=100)]
     ),
-    docs.resumes: docs.resumes([ResumeKey("app", "ex", "stage", (("env", "NAME", "qa"),))]),
+    docs.resumes: docs.resumes(
+        [
+            ResumeKey("app", "ex", "stage", (("env", "NAME", "qa"),)),
+            ResumeKey(
+                "app", "ex", "stage", (("svc", "NAME", "web"),), (START["serviceInputs"][0],)
+            ),
+        ]
+    ),
+    docs.approvals: docs.approvals([ApprovalsKey("app", "ex1"), ApprovalsKey("app", "ex2")]),
 }
 
 

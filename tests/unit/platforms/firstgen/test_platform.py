@@ -31,7 +31,13 @@ class ScriptedClient:
         self.read_timeouts: list[Optional[float]] = []
 
     def run(
-        self, batch: Batch[Any], *, purpose: str, deadline: float, read_timeout: Any = None
+        self,
+        batch: Batch[Any],
+        *,
+        purpose: str,
+        deadline: float,
+        read_timeout: Any = None,
+        timeout_tries: Any = None,
     ) -> GraphQLResult:
         self.batches.append(batch)
         self.read_timeouts.append(read_timeout)
