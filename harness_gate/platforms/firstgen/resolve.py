@@ -266,24 +266,26 @@ class Resolver:
 def missing_inputs(deployment: Deployment, inputs: dict[str, Any]) -> Optional[str]:
     """What the spec lacks of the artifacts and Helm charts executionInputs asks for."""
     entity = f"{deployment.entity_type} {deployment.entity_name!r}"
+    wants = (
+        (
+            "serviceInputs",
+            {a.service for a in deployment.artifacts},
+            "no artifact given for service(s) {names}, which {entity} needs "
+            "(add them under artifacts:)",
+        ),
+        (
+            "serviceManifestInputs",
+            {m.service for m in deployment.manifests},
+            "no Helm chart version given for service(s) {names}, which {entity} deploys from "
+            "a Helm chart (add them under manifests: with service, manifest and version, "
+            "or chart_id)",
+        ),
+    )
     problems = []
-    needed = _service_names(inputs.get("serviceInputs"))
-    given = {a.service for a in deployment.artifacts}
-    missing = [name for name in needed if name not in given]
-    if missing:
-        problems.append(
-            f"no artifact given for service(s) {', '.join(missing)}, which {entity} needs "
-            "(add them under artifacts:)"
-        )
-    charts = _service_names(inputs.get("serviceManifestInputs"))
-    given_charts = {m.service for m in deployment.manifests}
-    missing_charts = [name for name in charts if name not in given_charts]
-    if missing_charts:
-        problems.append(
-            f"no Helm chart version given for service(s) {', '.join(missing_charts)}, which "
-            f"{entity} deploys from a Helm chart (add them under manifests: with service, "
-            "manifest and version, or chart_id)"
-        )
+    for field_name, given, text in wants:
+        missing = [n for n in _service_names(inputs.get(field_name)) if n not in given]
+        if missing:
+            problems.append(text.format(names=", ".join(missing), entity=entity))
     return "; ".join(problems) or None
 
 
