@@ -1,8 +1,9 @@
-"""A process-wide request budget: at most N GraphQL requests in any rolling minute.
+"""A process-wide request budget: at most N requests to Harness in any rolling minute.
 
-Harness limits an account to 30 GraphQL calls per sliding minute, shared by every client of
-the account, and its 429 carries no Retry-After. The budget counts every request the gate
-sends, retries included, and slows the whole process down after a 429.
+Harness limits what an account (FirstGen GraphQL: 30 calls per sliding minute) or a key
+(NextGen) may send, shared by every client, and its 429 carries no Retry-After. The budget
+counts every request the gate sends, retries included, and slows the whole process down
+after 429s in a row.
 """
 
 from __future__ import annotations
