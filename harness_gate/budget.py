@@ -1,8 +1,9 @@
-"""A process-wide request budget: at most N GraphQL requests in any rolling minute.
+"""A process-wide request budget: at most N requests to Harness in any rolling minute.
 
-Harness limits an account to 30 GraphQL calls per sliding minute, shared by every client of
-the account, and its 429 carries no Retry-After. The budget counts every request the gate
-sends, retries included, and slows the whole process down after a 429.
+Harness limits what an account (FirstGen GraphQL: 30 calls per sliding minute) or a key
+(NextGen) may send, shared by every client, and its 429 carries no Retry-After. The budget
+counts every request the gate sends, retries included, and slows the whole process down
+after 429s in a row.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ class RequestBudget:
 
     @property
     def limit(self) -> int:
-        """The limit in force: halved for a minute after Harness said 429."""
+        """The pace in force for steady reads: halved for a minute after 429s in a row.
+
+        Only the spacing follows it; the hard count in the window stays max_per_minute, so
+        a throttled process never sits out the rest of a minute for sends made before it."""
         if self._clock() < self._throttled_until:
             return max(1, self.max_per_minute // 2)
         return self.max_per_minute
@@ -62,7 +66,7 @@ class RequestBudget:
 
     def _delay_locked(self, now: float) -> float:
         self._expire(now)
-        return _delay(self._sent, now, self.limit, self._paused_until)
+        return _delay(self._sent, now, self.max_per_minute, self._paused_until)
 
     def schedule(self, count: int) -> list[float]:
         """The earliest clock times at which `count` more requests could go, one after another."""
@@ -72,7 +76,7 @@ class RequestBudget:
             sent = collections.deque(self._sent)
             times = []
             for _ in range(count):
-                at = now + _delay(sent, now, self.limit, self._paused_until)
+                at = now + _delay(sent, now, self.max_per_minute, self._paused_until)
                 while sent and sent[0] <= at - (WINDOW + MARGIN):
                     sent.popleft()
                 sent.append(at)
@@ -99,9 +103,11 @@ class RequestBudget:
     def on_rate_limited(self, base: float) -> float:
         """Harness answered 429: pause every request of this process briefly, longer for each
         429 in a row (about base, 2*base, 4*base, with jitter). Harness does not count the
-        refused call, so the first retry is prompt; only repeated 429s halve the limit for a
-        minute (someone else shares the account's window)."""
+        refused call, so its slot is given back and the first retry is prompt; only repeated
+        429s halve the steady pace for a minute (someone else shares the account's window)."""
         with self._lock:
+            if self._sent:
+                self._sent.pop()  # the refused request: Harness did not count it
             self._consecutive_429 += 1
             self.rate_limited_count += 1
             ceiling = min(WINDOW / 4, base * (2 ** (self._consecutive_429 - 1)))

@@ -7,9 +7,9 @@ its exit code, the reports written on every path.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from harness_gate.console import Console
 from harness_gate.defaults import RESOLVE_TIME
@@ -19,6 +19,10 @@ from harness_gate.platforms import DEFAULT_START_GRACE
 from harness_gate.session import gated
 from harness_gate.settings import ConnectionFlags, ReportSettings, WaitSettings
 from harness_gate.stopper import Stopper
+
+if TYPE_CHECKING:
+    from harness_gate.gate import Tracked
+    from harness_gate.platforms.base import Target
 
 
 @dataclass
@@ -159,8 +163,8 @@ def _tracked(
     spec: Spec,
     environ: Mapping[str, str],
     result: RunResult,
-    targets: list,  # type: ignore[type-arg]
-) -> list:  # type: ignore[type-arg]
+    targets: Sequence[Target],
+) -> list[Tracked]:
     from harness_gate.ci_env import default_notes
     from harness_gate.gate import Tracked
 

@@ -141,7 +141,10 @@ class Transport:
                 self._give_up_if_unreachable(exc, unreachable_since, purpose)
                 if exc.max_tries is not None and tries >= exc.max_tries:
                     raise HarnessError(f"{purpose}: {exc.reason} ({tries} attempts)") from None
-                self._back_off(exc, tries, purpose, deadline)
+                give_up_at = None
+                if unreachable_since is not None and self.unreachable_limit is not None:
+                    give_up_at = unreachable_since + self.unreachable_limit
+                self._back_off(exc, tries, purpose, deadline, give_up_at)
 
     def _give_up_if_unreachable(self, exc: Transient, since: Optional[float], purpose: str) -> None:
         limit = self.unreachable_limit
@@ -152,7 +155,14 @@ class Transport:
             "nothing was started (check HARNESS_ENDPOINT and the network)"
         )
 
-    def _back_off(self, exc: Transient, tries: int, purpose: str, deadline: float) -> None:
+    def _back_off(
+        self,
+        exc: Transient,
+        tries: int,
+        purpose: str,
+        deadline: float,
+        give_up_at: Optional[float] = None,
+    ) -> None:
         if exc.rate_limited:
             # Harness does not count a refused call against the window: a prompt retry costs
             # the account nothing. The budget slows the process only for 429s in a row.
@@ -163,6 +173,9 @@ class Transport:
         else:
             ceiling = min(MAX_BACKOFF, self.retry_base * (2 ** (tries - 1)))
             delay = self.rng.uniform(0, ceiling)
+            if give_up_at is not None:
+                # The last try lands when --connect-timeout is up, not a backoff later.
+                delay = min(delay, max(0.0, give_up_at - time.monotonic()))
             wait = delay
             note = f"retry {tries} in {delay:.1f}s"
         if time.monotonic() + wait > deadline:

@@ -20,7 +20,6 @@ ABORT_TIME = 3.5  # all aborts on a stop together, so the gate exits within 5 s
 def timed_out(gate: Gate, t: Tracked, deadline: Deadline) -> None:
     """A deadline passed while the execution runs: a timeout with its last status, or an
     error when reads failed all the way there; aborted when asked."""
-    status = t.result.status or "not started yet (no status)"
     if t.poll_error:
         # The platform retries a read until the deadline: this one failed all the way.
         message = f"status reads kept failing until the deadline: {t.poll_error}"
@@ -30,14 +29,16 @@ def timed_out(gate: Gate, t: Tracked, deadline: Deadline) -> None:
         message = f"Harness never showed execution {t.result.execution_id} before the deadline"
         gate.finish(t, Outcome.ERROR, message)
     else:
-        began = t.sent_at or (deadline.at - deadline.seconds)
+        began = t.adopted_at or t.sent_at or (deadline.at - deadline.seconds)
         waited = format_duration(gate.clock() - began)
+        # An execution whose start answer had no status has been started all the same.
+        state = f"still {t.result.status}" if t.result.status else "no status from Harness yet"
         # A halted run says what it waits for: an approval, runtime inputs, a resume.
         waits = f" - {t.halted_for}" if t.halted_for else ""
         gate.finish(
             t,
             Outcome.TIMEOUT,
-            f"still {status} after {waited}: {deadline.describe()} passed{waits}",
+            f"{state} after {waited}: {deadline.describe()} passed{waits}",
         )
     if t.abort_on_exit:
         gate.abort([t])

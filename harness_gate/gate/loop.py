@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from harness_gate.console import Console
+from harness_gate.defaults import RESOLVE_TIME
 from harness_gate.durations import format_duration
 from harness_gate.errors import FatalError
 from harness_gate.gate.endings import abort, on_stop, timed_out
@@ -109,6 +110,8 @@ class Gate:
             if ready and (not waiting or self.scheduler.start_fits()):
                 had_active = bool(active)
                 self.starter.start(ready[: max(1, self.platform.start_batch)])
+                # The floor leaves room for a start only while one still waits.
+                self.scheduler.starts_waiting = bool(self._ready())
                 self.scheduler.after_start(had_active, self.deadlines())
                 continue
             wake = min(
@@ -133,7 +136,10 @@ class Gate:
             self.stopper.check()
 
     def start_deadline(self, batch: Sequence[Tracked]) -> float:
-        limits = [self.clock() + t.timeout for t in batch]
+        # A deployment's timeout counts from its start: a start that waits for a request
+        # slot, or is retried, is limited by the run's --timeout, and by the time names may
+        # take to resolve when the deployment's own timeout is shorter than that.
+        limits = [self.clock() + max(t.timeout, RESOLVE_TIME) for t in batch]
         if self.options.run_deadline is not None:
             limits.append(self.options.run_deadline.at)
         return min(limits)
@@ -193,7 +199,8 @@ class Gate:
     def adopt(self, t: Tracked, snapshot: Snapshot, how: str) -> None:
         """An execution exists for this deployment: watch it from now on."""
         t.state = State.ACTIVE
-        t.deadline = Deadline(self.clock() + t.timeout, t.timeout, "timeout")
+        t.adopted_at = self.clock()
+        t.deadline = Deadline(t.adopted_at + t.timeout, t.timeout, "timeout")
         run = self.options.run_deadline
         if run is not None and run.at < t.deadline.at:
             t.deadline = run

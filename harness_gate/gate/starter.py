@@ -17,7 +17,7 @@ from harness_gate.errors import RefusedError, RequestError
 from harness_gate.gate.tracked import State, Tracked
 from harness_gate.model import Outcome, utcnow
 from harness_gate.platforms.base import StartRequest
-from harness_gate.transport import OutcomeUnknown
+from harness_gate.transport import NoSlotBeforeDeadline, OutcomeUnknown
 
 if TYPE_CHECKING:
     from harness_gate.gate.loop import Gate
@@ -53,6 +53,17 @@ class Starter:
         except RefusedError as exc:
             for t in batch:
                 self.refused(t, exc.messages[0], exc.messages)
+            return
+        except NoSlotBeforeDeadline as exc:
+            run = g.options.run_deadline
+            for t in batch:
+                t.result.details.append(str(exc))
+                if run is not None and g.start_deadline([t]) >= run.at:
+                    # Nothing was sent: the run's deadline comes before the next slot.
+                    why = f"not started: no request slot before {run.describe()}"
+                    g.finish(t, Outcome.TIMEOUT, why)
+                else:
+                    g.finish(t, Outcome.ERROR, f"could not start: {exc}")
             return
         except RequestError as exc:
             for t in batch:

@@ -28,7 +28,9 @@ class Deadline:
         from harness_gate.durations import format_duration
 
         whose = "the run's --timeout" if self.what == "--timeout" else "its timeout"
-        return f"{whose} of {format_duration(self.seconds)}"
+        # A limit as it was written: 3s, not 3.0s.
+        length = f"{self.seconds:g}s" if self.seconds < 10 else format_duration(self.seconds)
+        return f"{whose} of {length}"
 
 
 @dataclass(eq=False)  # identity: items are dict keys while starts are reconciled
@@ -45,6 +47,7 @@ class Tracked:
     sends: int = 0
     sent_at_ms: int = 0  # wall clock of the last start sent (lookups search from there)
     sent_at: float = 0.0  # monotonic time of the same
+    adopted_at: float = 0.0  # monotonic time its execution was known (its timeout counts)
     poll_error: Optional[str] = None
     halted_since: Optional[float] = None
     halted_for: str = ""  # what a halted execution waits for, as the log said it

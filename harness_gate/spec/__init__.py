@@ -18,25 +18,20 @@ from typing import IO, Any, Optional, Union
 
 from ..errors import SpecError
 from ..model import Spec
+from .document import DEFAULT_TIMEOUT
+from .interpolation import interpolate
 from .loader import (
     ARTIFACT_KEYS,
-    DEFAULT_TIMEOUT,
     DEPLOYMENT_KEYS,
     MANIFEST_KEYS,
-    MAX_DEPTH,
-    MAX_DURATION,
-    MAX_ERRORS,
-    MAX_NODES,
-    MAX_SPEC_BYTES,
-    SPEC_VERSION,
     TOP_KEYS,
     VARIABLE_KEYS,
-    VARIABLE_TYPES,
-    _one_line,
-    interpolate,
     load_text,
     select_deployments,
 )
+from .nodes import MAX_DEPTH, MAX_DURATION, MAX_ERRORS, MAX_NODES, MAX_SPEC_BYTES, one_line
+from .values import SPEC_VERSION
+from .variables import VARIABLE_TYPES
 
 __all__ = [
     "ARTIFACT_KEYS",
@@ -132,9 +127,9 @@ def _read_stream(stdin: Optional[IO[Any]]) -> bytes:
         data = stream.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
-        raise SpecError(_one_line(f"cannot read the spec: {reason}"), file=STDIN_NAME) from None
+        raise SpecError(one_line(f"cannot read the spec: {reason}"), file=STDIN_NAME) from None
     except ValueError as exc:  # a closed stream
-        raise SpecError(_one_line(f"cannot read the spec: {exc}"), file=STDIN_NAME) from None
+        raise SpecError(one_line(f"cannot read the spec: {exc}"), file=STDIN_NAME) from None
     if isinstance(data, str):
         return data.encode("utf-8", "surrogatepass")
     return bytes(data or b"")
@@ -155,6 +150,6 @@ def _read_file(path: str) -> bytes:
         raise SpecError("cannot read the spec: permission denied", file=path) from None
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
-        raise SpecError(_one_line(f"cannot read the spec: {reason}"), file=path) from None
+        raise SpecError(one_line(f"cannot read the spec: {reason}"), file=path) from None
     except ValueError as exc:  # e.g. a NUL in the path
-        raise SpecError(_one_line(f"cannot read the spec: {exc}"), file=path) from None
+        raise SpecError(one_line(f"cannot read the spec: {exc}"), file=path) from None
