@@ -10,3 +10,4 @@ DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_CONNECT_GIVE_UP = 60.0  # before anything started: an endpoint that never answers
 DEFAULT_JUNIT = "harness-gate-junit.xml"
 RESOLVE_TIME = 300.0  # retries while resolving names stop here (or at --timeout)
+DEFAULT_START_GRACE = 120.0  # FirstGen collects an unseen build inside the start: up to 120 s

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 from harness_gate.console import Console
-from harness_gate.defaults import RESOLVE_TIME
+from harness_gate.defaults import DEFAULT_START_GRACE, RESOLVE_TIME
 from harness_gate.errors import UsageError
 from harness_gate.model import DeploymentResult, Outcome, RunResult, Spec
-from harness_gate.platforms import DEFAULT_START_GRACE
 from harness_gate.session import gated
 from harness_gate.settings import ConnectionFlags, ReportSettings, WaitSettings
 from harness_gate.stopper import Stopper

@@ -248,6 +248,36 @@ class Transport:
         self.console.debug(f"HTTP {response.status_code}: {preview(response.text)}")
         return Reply(response.status_code, response.text, time.monotonic() - started)
 
+    def retry_direct(
+        self,
+        once: Callable[[requests.Session, float], tuple[T, bool]],
+        *,
+        timeout: float,
+        first: T,
+        what: str,
+    ) -> T:
+        """Call once(session, seconds left) on a session of its own until it is not
+        transient or `timeout` runs out (aborts: a read may be in flight on the main session,
+        and a stopping gate must still send them). once returns (outcome, transient)."""
+        end = time.monotonic() + timeout
+        session = self.new_session()
+        outcome = first
+        try:
+            attempt = 0
+            while True:
+                attempt += 1
+                left = end - time.monotonic()
+                if left <= 0:
+                    return outcome
+                outcome, transient = once(session, left)
+                pause = min(self.retry_base * attempt, 1.0)
+                if not transient or time.monotonic() + pause >= end:
+                    return outcome
+                self.console.line(f"{what}: {outcome}; retrying")
+                time.sleep(pause)
+        finally:
+            session.close()
+
     def _in_thread(
         self, method: str, url: str, read_timeout: Optional[float], **kwargs: Any
     ) -> requests.Response:

@@ -136,6 +136,9 @@ class AbortOutcome:
     accepted: bool
     message: str
 
+    def __str__(self) -> str:
+        return self.message
+
 
 class Platform(Protocol):
     name: str

@@ -24,7 +24,6 @@ from harness_gate.platforms.firstgen import documents, statuses
 from harness_gate.platforms.firstgen.graphql import GraphQLClient
 from harness_gate.platforms.firstgen.resolve import FirstGenTarget, Resolver
 from harness_gate.settings import ConnectionSettings
-from harness_gate.stopper import Stopper
 from harness_gate.transport import Transport
 
 START_BATCH = 10  # the server runs aliased mutations one after another: keep a request short
@@ -280,21 +279,17 @@ class FirstGenPlatform:
         self.transport.close()
 
 
-def connect(
-    settings: ConnectionSettings,
-    console: Console,
-    stopper: Stopper,
-    *,
-    start_grace: float,
-    retry_base: float,
-) -> FirstGenPlatform:
-    budget = RequestBudget(settings.max_rpm, wait=stopper.wait)
-    transport = Transport(
-        settings,
-        console,
-        budget,
-        stopper,
-        retry_base=retry_base,
-        headers={"X-Api-Key": settings.api_key.reveal()},
-    )
-    return FirstGenPlatform(transport, console, start_grace)
+def transport_headers(settings: ConnectionSettings) -> dict[str, str]:
+    """FirstGen authenticates with the key in X-Api-Key; the account goes in the URL."""
+    return {"X-Api-Key": settings.api_key.reveal()}
+
+
+def max_rpm(settings: ConnectionSettings) -> int:
+    return settings.max_rpm
+
+
+def check_settings(settings: ConnectionSettings) -> None:
+    """Any key form works for FirstGen; Harness itself says when it is not one."""
+
+
+PLATFORM = FirstGenPlatform

@@ -4,7 +4,6 @@ to results, retries and errors; and the one REST call, abort."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any, Optional
 
 import requests
@@ -150,24 +149,12 @@ class GraphQLClient:
         """
         url = self.settings.url(f"api/executions/{execution_id}")
         params = {"appId": application_id, "accountId": self.settings.account_id}
-        end = time.monotonic() + timeout
-        session = self.transport.new_session()
-        outcome = AbortOutcome(False, "abort not sent")
-        try:
-            attempt = 0
-            while True:
-                attempt += 1
-                left = end - time.monotonic()
-                if left <= 0:
-                    return outcome
-                outcome, transient = self._abort_once(session, url, params, left)
-                pause = min(self.transport.retry_base * attempt, 1.0)
-                if not transient or time.monotonic() + pause >= end:
-                    return outcome
-                self.transport.console.line(f"abort {execution_id}: {outcome.message}; retrying")
-                time.sleep(pause)
-        finally:
-            session.close()
+        return self.transport.retry_direct(
+            lambda session, left: self._abort_once(session, url, params, left),
+            timeout=timeout,
+            first=AbortOutcome(False, "abort not sent"),
+            what=f"abort {execution_id}",
+        )
 
     def _abort_once(
         self, session: requests.Session, url: str, params: dict[str, str], timeout: float

@@ -9,7 +9,6 @@ when several of its runs are watched. Abort is the asynchronous AbortAll interru
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from typing import Any, Optional
 
@@ -33,10 +32,10 @@ from harness_gate.platforms.nextgen import statuses
 from harness_gate.platforms.nextgen.client import ApiError, RestClient, Scope, error_words
 from harness_gate.platforms.nextgen.resolve import NextGenStartTarget, Resolver
 from harness_gate.settings import ConnectionSettings, account_from_key
-from harness_gate.stopper import Stopper
 from harness_gate.transport import (
     RETRYABLE_STATUSES,
     OutcomeUnknown,
+    Reply,
     Transport,
     describe_transport_error,
 )
@@ -296,24 +295,12 @@ class NextGenPlatform:
             return AbortOutcome(False, "abort not sent: the org and project are unknown")
         url = self.client.url(f"pipeline/execute/interrupt/{ref.execution_id}")
         params = self.client.params(Scope(ref.scope[0], ref.scope[1]), interruptType="AbortAll")
-        end = time.monotonic() + timeout
-        session = self.transport.new_session()
-        outcome = AbortOutcome(False, "abort not sent")
-        try:
-            attempt = 0
-            while True:
-                attempt += 1
-                left = end - time.monotonic()
-                if left <= 0:
-                    return outcome
-                outcome, transient = self._abort_once(session, url, params, left)
-                pause = min(self.transport.retry_base * attempt, 1.0)
-                if not transient or time.monotonic() + pause >= end:
-                    return outcome
-                self.console.line(f"abort {ref.execution_id}: {outcome.message}; retrying")
-                time.sleep(pause)
-        finally:
-            session.close()
+        return self.transport.retry_direct(
+            lambda session, left: self._abort_once(session, url, params, left),
+            timeout=timeout,
+            first=AbortOutcome(False, "abort not sent"),
+            what=f"abort {ref.execution_id}",
+        )
 
     def _abort_once(
         self, session: requests.Session, url: str, params: dict[str, str], timeout: float
@@ -326,22 +313,7 @@ class NextGenPlatform:
             return AbortOutcome(
                 False, f"abort not confirmed: {describe_transport_error(exc)[0]}"
             ), True
-        try:
-            payload = json.loads(reply.text)
-        except ValueError:
-            payload = None
-        code, words = error_words(payload, reply.text)
-        if reply.status == 200 and isinstance(payload, dict) and payload.get("status") == "SUCCESS":
-            return AbortOutcome(True, "abort requested (Harness aborts asynchronously)"), False
-        if any(b in words or b == code for b in ABORT_BENIGN):
-            return AbortOutcome(True, f"nothing more to abort: {words}"), False
-        transient = (
-            reply.status in RETRYABLE_STATUSES
-            or reply.status == 401
-            or payload is None
-            or "please retry" in words.lower()
-        )
-        return AbortOutcome(False, f"abort refused (HTTP {reply.status}): {words}"), transient
+        return abort_verdict(reply)
 
     def started_something(self) -> None:
         self.transport.unreachable_limit = None
@@ -350,23 +322,33 @@ class NextGenPlatform:
         self.transport.close()
 
 
-def connect(
-    settings: ConnectionSettings,
-    console: Console,
-    stopper: Stopper,
-    *,
-    start_grace: float,
-    retry_base: float,
-) -> NextGenPlatform:
-    check_key(settings)
-    rpm = settings.max_rpm if settings.max_rpm_given else DEFAULT_NG_MAX_RPM
-    budget = RequestBudget(rpm, wait=stopper.wait)
-    transport = Transport(
-        settings,
-        console,
-        budget,
-        stopper,
-        retry_base=retry_base,
-        headers={"x-api-key": settings.api_key.reveal(), "Harness-Account": settings.account_id},
+def transport_headers(settings: ConnectionSettings) -> dict[str, str]:
+    return {"x-api-key": settings.api_key.reveal(), "Harness-Account": settings.account_id}
+
+
+def max_rpm(settings: ConnectionSettings) -> int:
+    return settings.max_rpm if settings.max_rpm_given else DEFAULT_NG_MAX_RPM
+
+
+check_settings = check_key
+PLATFORM = NextGenPlatform
+
+
+def abort_verdict(reply: Reply) -> tuple[AbortOutcome, bool]:
+    """What an AbortAll answer means, and whether it is worth sending again."""
+    try:
+        payload = json.loads(reply.text)
+    except ValueError:
+        payload = None
+    code, words = error_words(payload, reply.text)
+    if reply.status == 200 and isinstance(payload, dict) and payload.get("status") == "SUCCESS":
+        return AbortOutcome(True, "abort requested (Harness aborts asynchronously)"), False
+    if any(b in words or b == code for b in ABORT_BENIGN):
+        return AbortOutcome(True, f"nothing more to abort: {words}"), False
+    transient = (
+        reply.status in RETRYABLE_STATUSES
+        or reply.status == 401
+        or payload is None
+        or "please retry" in words.lower()
     )
-    return NextGenPlatform(transport, console, start_grace)
+    return AbortOutcome(False, f"abort refused (HTTP {reply.status}): {words}"), transient

@@ -174,52 +174,9 @@ def fill(template_text: str, deployment: Deployment) -> Filled:
     inputs = runtime_inputs(template)
     problems: list[str] = []
     warnings: list[str] = []
-    values: dict[str, str] = {}
-    pipeline = deployment.entity_name
-    for v in deployment.variables:
-        fqn = variable_fqn(v.name)
-        if fqn in inputs:
-            values[fqn] = v.value
-            continue
-        text = f"variable {v.name!r} is not a runtime input of pipeline {pipeline!r}"
-        if deployment.allow_unknown_variables:
-            warnings.append(text + "; left out (allow_unknown_variables)")
-        else:
-            problems.append(
-                text + "; Harness would refuse it (set allow_unknown_variables: true to leave "
-                "it out)"
-            )
-    for a in ng.artifacts:
-        found = artifact_fqns(inputs, a.stage)
-        if len(found) == 1:
-            values[found[0]] = a.tag
-        elif not found:
-            problems.append(
-                f"artifacts: stage {a.stage!r} of pipeline {pipeline!r} has no primary artifact "
-                "tag as a runtime input"
-            )
-        else:
-            problems.append(
-                f"artifacts: stage {a.stage!r} has several primary artifact tags as runtime "
-                f"inputs ({', '.join(found)}); set the one you mean under inputs:"
-            )
-    raw_values: dict[str, str] = {}
-    if ng.inputs is not None and ng.inputs.strip():
-        try:
-            doc = load_yaml(ng.inputs)
-        except yaml.YAMLError as exc:
-            problems.append(f"inputs: not valid YAML: {' '.join(str(exc).split())}")
-            doc = None
-        else:
-            if not isinstance(doc, dict) or not isinstance(doc.get("pipeline"), dict):
-                problems.append("inputs: must be runtime-input YAML with the top key pipeline:")
-                doc = None
-        for fqn, value in leaves(doc) if doc is not None else []:
-            if fqn in inputs:
-                if not is_input(value):
-                    raw_values[fqn] = _scalar(value)
-            elif fqn.rsplit(".", 1)[-1] not in _KEYS:
-                problems.append(f"inputs: {fqn} is not a runtime input of pipeline {pipeline!r}")
+    values = _variable_values(deployment, inputs, problems, warnings)
+    values.update(_artifact_values(deployment, inputs, problems))
+    raw_values = _raw_values(deployment, inputs, problems)
     for fqn, value in {**values, **raw_values}.items():
         allowed = inputs[fqn].allowed
         if allowed is not None and value not in allowed:
@@ -233,6 +190,79 @@ def fill(template_text: str, deployment: Deployment) -> Filled:
         runtime = ng.inputs if ng.inputs and ng.inputs.strip() else ""
         merged = raw_values
     return Filled(runtime, problems, warnings, merged)
+
+
+def _variable_values(
+    deployment: Deployment,
+    inputs: dict[str, RuntimeInput],
+    problems: list[str],
+    warnings: list[str],
+) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for v in deployment.variables:
+        fqn = variable_fqn(v.name)
+        if fqn in inputs:
+            values[fqn] = v.value
+            continue
+        text = f"variable {v.name!r} is not a runtime input of pipeline {deployment.entity_name!r}"
+        if deployment.allow_unknown_variables:
+            warnings.append(text + "; left out (allow_unknown_variables)")
+        else:
+            problems.append(
+                text + "; Harness would refuse it (set allow_unknown_variables: true to leave "
+                "it out)"
+            )
+    return values
+
+
+def _artifact_values(
+    deployment: Deployment, inputs: dict[str, RuntimeInput], problems: list[str]
+) -> dict[str, str]:
+    assert deployment.nextgen is not None
+    values: dict[str, str] = {}
+    for a in deployment.nextgen.artifacts:
+        found = artifact_fqns(inputs, a.stage)
+        if len(found) == 1:
+            values[found[0]] = a.tag
+        elif not found:
+            problems.append(
+                f"artifacts: stage {a.stage!r} of pipeline {deployment.entity_name!r} has no "
+                "primary artifact tag as a runtime input"
+            )
+        else:
+            problems.append(
+                f"artifacts: stage {a.stage!r} has several primary artifact tags as runtime "
+                f"inputs ({', '.join(found)}); set the one you mean under inputs:"
+            )
+    return values
+
+
+def _raw_values(
+    deployment: Deployment, inputs: dict[str, RuntimeInput], problems: list[str]
+) -> dict[str, str]:
+    """The values the raw `inputs:` YAML sets, checked against the template's inputs."""
+    assert deployment.nextgen is not None
+    text = deployment.nextgen.inputs
+    if text is None or not text.strip():
+        return {}
+    try:
+        doc = load_yaml(text)
+    except yaml.YAMLError as exc:
+        problems.append(f"inputs: not valid YAML: {' '.join(str(exc).split())}")
+        return {}
+    if not isinstance(doc, dict) or not isinstance(doc.get("pipeline"), dict):
+        problems.append("inputs: must be runtime-input YAML with the top key pipeline:")
+        return {}
+    values: dict[str, str] = {}
+    for fqn, value in leaves(doc):
+        if fqn in inputs:
+            if not is_input(value):
+                values[fqn] = _scalar(value)
+        elif fqn.rsplit(".", 1)[-1] not in _KEYS:
+            problems.append(
+                f"inputs: {fqn} is not a runtime input of pipeline {deployment.entity_name!r}"
+            )
+    return values
 
 
 def unfilled(merged_yaml: str) -> list[RuntimeInput]:

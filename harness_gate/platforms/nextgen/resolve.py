@@ -135,63 +135,16 @@ class Resolver:
     def _find(
         self, d: Deployment, scope: Scope, deadline: float
     ) -> tuple[Optional[str], Optional[str]]:
+        """(the pipeline identifier, None), or (None, why it cannot run)."""
         ng = d.nextgen
         assert ng is not None
         where = f"project {ng.org}/{ng.project}"
         if ng.pipeline:
-            try:
-                summary = self._call(
-                    "GET",
-                    f"pipelines/summary/{ng.pipeline}",
-                    purpose=f"resolve pipeline {ng.pipeline}",
-                    deadline=deadline,
-                    params=self.client.params(scope, branch=ng.branch),
-                )
-            except ApiError as exc:
-                if exc.status == 404 and not exc.code:
-                    raise HarnessUnavailable(
-                        f"HTTP 404 without Harness's answer from {self.client.url('')}: "
-                        "HARNESS_ENDPOINT should be the Harness base URL "
-                        "(https://app.harness.io/gateway, or your own host's)"
-                    ) from None
-                if exc.status == 404:
-                    return None, (
-                        f"pipeline {ng.pipeline!r} not found in {where} (identifiers are exact; "
-                        f"or the API key cannot view it): {exc.words}"
-                    )
-                return None, f"pipeline {ng.pipeline!r}: {exc.words}"
-            if not isinstance(summary, dict):
-                return None, f"pipeline {ng.pipeline!r}: Harness answered without a pipeline"
+            summary, problem = self._by_identifier(ng.pipeline, ng.branch, where, scope, deadline)
         else:
-            name = ng.pipeline_name or ""
-            try:
-                page = self._call(
-                    "POST",
-                    "pipelines/list",
-                    purpose=f"resolve pipeline named {name!r}",
-                    deadline=deadline,
-                    params=self.client.params(
-                        scope, page="0", size=str(NAME_PAGE), searchTerm=re.escape(name)
-                    ),
-                    body=json.dumps({"filterType": "PipelineSetup", "name": name}),
-                )
-            except ApiError as exc:
-                return None, f"pipeline named {name!r}: {exc.words}"
-            content = page.get("content") if isinstance(page, dict) else None
-            found = [
-                p
-                for p in (content if isinstance(content, list) else [])
-                if isinstance(p, dict) and p.get("name") == name
-            ]
-            if not found:
-                return None, f"no pipeline named {name!r} in {where} (names are exact)"
-            if len(found) > 1:
-                ids = ", ".join(str(p.get("identifier")) for p in found)
-                return None, (
-                    f"{len(found)} pipelines are named {name!r} in {where} ({ids}); "
-                    "name one by its identifier (pipeline:)"
-                )
-            summary = found[0]
+            summary, problem = self._by_name(ng.pipeline_name or "", where, scope, deadline)
+        if summary is None:
+            return None, problem
         identifier = str(summary.get("identifier") or ng.pipeline or "")
         if summary.get("isDraft"):
             return None, f"pipeline {identifier!r} is a draft: Harness does not run drafts"
@@ -202,6 +155,67 @@ class Resolver:
                 f": {what}" if isinstance(what, str) and what else ""
             )
         return identifier, None
+
+    def _by_identifier(
+        self, pipeline: str, branch: Optional[str], where: str, scope: Scope, deadline: float
+    ) -> tuple[Optional[dict[str, Any]], Optional[str]]:
+        try:
+            summary = self._call(
+                "GET",
+                f"pipelines/summary/{pipeline}",
+                purpose=f"resolve pipeline {pipeline}",
+                deadline=deadline,
+                params=self.client.params(scope, branch=branch),
+            )
+        except ApiError as exc:
+            if exc.status == 404 and not exc.code:
+                raise HarnessUnavailable(
+                    f"HTTP 404 without Harness's answer from {self.client.url('')}: "
+                    "HARNESS_ENDPOINT should be the Harness base URL "
+                    "(https://app.harness.io/gateway, or your own host's)"
+                ) from None
+            if exc.status == 404:
+                return None, (
+                    f"pipeline {pipeline!r} not found in {where} (identifiers are exact; "
+                    f"or the API key cannot view it): {exc.words}"
+                )
+            return None, f"pipeline {pipeline!r}: {exc.words}"
+        if not isinstance(summary, dict):
+            return None, f"pipeline {pipeline!r}: Harness answered without a pipeline"
+        return summary, None
+
+    def _by_name(
+        self, name: str, where: str, scope: Scope, deadline: float
+    ) -> tuple[Optional[dict[str, Any]], Optional[str]]:
+        """The one pipeline with exactly this name (the list's search is a regex: escaped)."""
+        try:
+            page = self._call(
+                "POST",
+                "pipelines/list",
+                purpose=f"resolve pipeline named {name!r}",
+                deadline=deadline,
+                params=self.client.params(
+                    scope, page="0", size=str(NAME_PAGE), searchTerm=re.escape(name)
+                ),
+                body=json.dumps({"filterType": "PipelineSetup", "name": name}),
+            )
+        except ApiError as exc:
+            return None, f"pipeline named {name!r}: {exc.words}"
+        content = page.get("content") if isinstance(page, dict) else None
+        found = [
+            p
+            for p in (content if isinstance(content, list) else [])
+            if isinstance(p, dict) and p.get("name") == name
+        ]
+        if not found:
+            return None, f"no pipeline named {name!r} in {where} (names are exact)"
+        if len(found) > 1:
+            ids = ", ".join(str(p.get("identifier")) for p in found)
+            return None, (
+                f"{len(found)} pipelines are named {name!r} in {where} ({ids}); "
+                "name one by its identifier (pipeline:)"
+            )
+        return found[0], None
 
     def _template(self, identifier: str, d: Deployment, scope: Scope, deadline: float) -> str:
         ng = d.nextgen

@@ -282,9 +282,9 @@ class FakeAbortServer:
 def aborting(
     clock: FakeClock, monkeypatch: pytest.MonkeyPatch, replies: list[Scripted]
 ) -> tuple[GraphQLClient, FakeAbortServer]:
-    from harness_gate.platforms.firstgen import graphql
+    from harness_gate import transport
 
-    monkeypatch.setattr(graphql, "time", clock.as_time_module())
+    monkeypatch.setattr(transport, "time", clock.as_time_module())  # the retry loop's clock
     c, _ = client(clock, [ok({})])
     server = FakeAbortServer(clock, replies)
     c.transport.send_once_direct = server  # type: ignore[method-assign]
