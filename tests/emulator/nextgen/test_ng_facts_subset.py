@@ -8,7 +8,6 @@ must be there; elsewhere the test skips without them.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -17,9 +16,9 @@ from ng_helpers import Ng
 
 from harness_gate.emulator.nextgen.service import ROUTES
 from harness_gate.emulator.nextgen.statuses import DISPLAY_TO_ENGINE, FINAL
+from tests.shared_schema import shared_path
 
 REPO = Path(__file__).resolve().parents[3]
-FACTS = REPO.parent / "shared" / "research" / "harness-nextgen-facts.md"
 
 # Served routes the notes do not spell out, and why they are there.
 EXTRAS = {
@@ -30,12 +29,8 @@ _ROUTE = re.compile(r"`((?:(?:GET|POST|PUT|DELETE)`?/`?)*(?:GET|POST|PUT|DELETE)
 
 @pytest.fixture(scope="module")
 def facts() -> str:
-    if not FACTS.is_file():
-        message = f"NextGen research notes not found at {FACTS}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message + " (CI=true: the subset check must run)")
-        pytest.skip(message)
-    return FACTS.read_text(encoding="utf-8")
+    # Fails where ../shared is required (the project's CI), skips with a reason elsewhere.
+    return shared_path("research", "harness-nextgen-facts.md").read_text(encoding="utf-8")
 
 
 def _normalize(path: str) -> tuple[str, bool]:
