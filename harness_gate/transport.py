@@ -8,6 +8,7 @@ again once it may have reached the server: the caller gets `OutcomeUnknown` and 
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -326,6 +327,14 @@ def describe_transport_error(exc: requests.exceptions.RequestException) -> tuple
             return "could not connect", False
         return "the connection was dropped", True
     return f"request failed ({exc.__class__.__name__})", True
+
+
+def parse_json(text: str) -> Any:
+    """The body as JSON, or None when it is not (a proxy's page, plain text)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def preview(text: str) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Optional, Protocol
+from datetime import datetime, timezone
+from typing import Any, Optional, Protocol
 
 from harness_gate.budget import RequestBudget
 from harness_gate.model import Deployment
@@ -48,6 +48,16 @@ class Phase(enum.Enum):
             Phase.PAUSED_BY_HAND,
             Phase.PAUSED,
         )
+
+
+def epoch_ms(value: Any) -> Optional[datetime]:
+    """Harness's epoch milliseconds as a UTC time; 0, negative or not a number: no time."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(value / 1000.0, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 @dataclass

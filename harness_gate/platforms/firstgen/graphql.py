@@ -17,6 +17,7 @@ from harness_gate.transport import (
     Transient,
     Transport,
     describe_transport_error,
+    parse_json,
     plain_message,
 )
 
@@ -88,7 +89,7 @@ class GraphQLClient:
 
     def _interpret(self, reply: Reply, purpose: str) -> GraphQLResult:
         status, text = reply.status, reply.text
-        payload = _parse_json(text)
+        payload = parse_json(text)
         if status == 429:
             raise Transient(
                 "HTTP 429 " + harness_message(payload, text),
@@ -171,7 +172,7 @@ class GraphQLClient:
         except requests.exceptions.RequestException as exc:
             reason = describe_transport_error(exc)[0]
             return AbortOutcome(False, f"abort not confirmed: {reason}"), True
-        payload = _parse_json(reply.text)
+        payload = parse_json(reply.text)
         message = harness_message(payload, reply.text)
         if reply.status == 200 and isinstance(payload, dict):
             return AbortOutcome(True, "abort accepted by Harness"), False
@@ -182,13 +183,6 @@ class GraphQLClient:
         # A 200 that is not Harness's JSON envelope did not come from Harness: try again.
         transient = reply.status in RETRYABLE_STATUSES or payload is None
         return AbortOutcome(False, f"abort refused (HTTP {reply.status}): {message}"), transient
-
-
-def _parse_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
 
 
 def harness_message(payload: Any, text: str) -> str:

@@ -8,11 +8,10 @@ an approval, runtime inputs or a manual pause, told apart by the stage that is p
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Optional
 
 from harness_gate.model import PIPELINE, WORKFLOW
-from harness_gate.platforms.base import Phase, Snapshot
+from harness_gate.platforms.base import Phase, Snapshot, epoch_ms
 
 SUCCESS_STATUSES = frozenset({"SUCCESS"})
 FAILED_STATUSES = frozenset({"FAILED", "ERROR", "ABORTED", "REJECTED", "EXPIRED"})
@@ -35,9 +34,9 @@ def snapshot(node: dict[str, Any]) -> Snapshot:
         phase=_phase(status, stage),
         url=url if isinstance(url, str) and url else None,
         scope=(app_id,) if isinstance(app_id, str) else (),
-        created_at=_epoch_ms(node.get("createdAt")),
-        started_at=_epoch_ms(node.get("startedAt")),
-        ended_at=_epoch_ms(node.get("endedAt")),
+        created_at=epoch_ms(node.get("createdAt")),
+        started_at=epoch_ms(node.get("startedAt")),
+        ended_at=epoch_ms(node.get("endedAt")),
         where=_describe_stage(stage),
         failure=details.strip() if isinstance(details, str) else "",
         notes=node.get("notes") if isinstance(node.get("notes"), str) else None,
@@ -118,12 +117,3 @@ def _describe_stage(stage: Optional[dict[str, Any]]) -> str:
     name = stage.get("pipelineStageName") or stage.get("pipelineStepName") or "?"
     kind = "approval stage" if stage.get("approvalStepType") else "stage"
     return f"{kind} {name!s} {stage.get('status')}"
-
-
-def _epoch_ms(value: Any) -> Optional[datetime]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        return datetime.fromtimestamp(value / 1000.0, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None

@@ -38,6 +38,7 @@ from harness_gate.transport import (
     Reply,
     Transport,
     describe_transport_error,
+    parse_json,
 )
 
 # Harness documents 1,000 requests per API key per minute and 400 per minute for external
@@ -336,10 +337,7 @@ PLATFORM = NextGenPlatform
 
 def abort_verdict(reply: Reply) -> tuple[AbortOutcome, bool]:
     """What an AbortAll answer means, and whether it is worth sending again."""
-    try:
-        payload = json.loads(reply.text)
-    except ValueError:
-        payload = None
+    payload = parse_json(reply.text)
     code, words = error_words(payload, reply.text)
     if reply.status == 200 and isinstance(payload, dict) and payload.get("status") == "SUCCESS":
         return AbortOutcome(True, "abort requested (Harness aborts asynchronously)"), False

@@ -10,12 +10,18 @@ a key also answers 401), a second one is an AuthError.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from harness_gate.errors import AuthError, HarnessError
-from harness_gate.transport import RETRYABLE_STATUSES, Reply, Transient, Transport, plain_message
+from harness_gate.transport import (
+    RETRYABLE_STATUSES,
+    Reply,
+    Transient,
+    Transport,
+    parse_json,
+    plain_message,
+)
 
 API = "pipeline/api"
 AUTH_TRIES = 2  # one 401 may be ng-manager failing while it validates the key
@@ -35,13 +41,6 @@ class ApiError(HarnessError):
 class Scope:
     org: str
     project: str
-
-
-def _parse_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
 
 
 def error_words(payload: Any, text: str) -> tuple[str, str]:
@@ -126,7 +125,7 @@ class RestClient:
 
     def interpret(self, reply: Reply, purpose: str, auth_failures: list[int]) -> Any:
         status, text = reply.status, reply.text
-        payload = _parse_json(text)
+        payload = parse_json(text)
         if status == 429:
             raise Transient(
                 "HTTP 429 " + error_words(payload, text)[1],

@@ -10,11 +10,10 @@ running.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Optional
 
 from harness_gate.model import PIPELINE
-from harness_gate.platforms.base import Phase, Snapshot
+from harness_gate.platforms.base import Phase, Snapshot, epoch_ms
 
 DISPLAY = (
     "Success",
@@ -144,15 +143,6 @@ def policy_words(governance: Any) -> str:
     if not words and _text(governance.get("message")):
         words.append(str(governance["message"]))
     return "; ".join(dict.fromkeys(words))
-
-
-def epoch_ms(value: Any) -> Optional[datetime]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        return None
-    try:
-        return datetime.fromtimestamp(value / 1000.0, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 def execution_url(ui_base: str, account: str, summary: dict[str, Any]) -> Optional[str]:
