@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Optional
 
-from harness_gate.budget import RequestBudget
 from harness_gate.console import Console
 from harness_gate.errors import RefusedError, RequestError
 from harness_gate.model import PIPELINE, Deployment
@@ -20,6 +19,7 @@ from harness_gate.platforms.base import (
     StartRequest,
     Target,
 )
+from harness_gate.platforms.common import TransportPlatform
 from harness_gate.platforms.firstgen import documents, statuses
 from harness_gate.platforms.firstgen.graphql import GraphQLClient
 from harness_gate.platforms.firstgen.resolve import FirstGenTarget, Resolver
@@ -46,14 +46,12 @@ def _node_executions(node: Optional[dict[str, Any]]) -> tuple[list[dict[str, Any
     return [n for n in nodes if isinstance(n, dict)] if isinstance(nodes, list) else [], more
 
 
-class FirstGenPlatform:
+class FirstGenPlatform(TransportPlatform):
     name = "firstgen"
 
     def __init__(self, transport: Transport, console: Console, start_grace: float) -> None:
-        self.transport = transport
-        self.console = console
+        super().__init__(transport, console)
         self.client = GraphQLClient(transport)
-        self.budget: RequestBudget = transport.budget
         self.start_grace = start_grace
         self.start_batch = START_BATCH
         timeout = transport.settings.request_timeout
@@ -271,12 +269,6 @@ class FirstGenPlatform:
     def abort(self, ref: ExecutionRef, timeout: float) -> AbortOutcome:
         app_id = ref.scope[0] if ref.scope else ""
         return self.client.abort(ref.execution_id, app_id, timeout)
-
-    def started_something(self) -> None:
-        self.transport.unreachable_limit = None
-
-    def close(self) -> None:
-        self.transport.close()
 
 
 def transport_headers(settings: ConnectionSettings) -> dict[str, str]:

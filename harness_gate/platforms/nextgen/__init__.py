@@ -14,7 +14,6 @@ from typing import Any, Optional
 
 import requests
 
-from harness_gate.budget import RequestBudget
 from harness_gate.console import Console
 from harness_gate.errors import UsageError
 from harness_gate.model import Deployment
@@ -28,6 +27,7 @@ from harness_gate.platforms.base import (
     StartRequest,
     Target,
 )
+from harness_gate.platforms.common import TransportPlatform
 from harness_gate.platforms.nextgen import statuses
 from harness_gate.platforms.nextgen.client import ApiError, RestClient, Scope, error_words
 from harness_gate.platforms.nextgen.resolve import NextGenStartTarget, Resolver
@@ -82,14 +82,12 @@ def ui_base(settings: ConnectionSettings) -> str:
     return base.rstrip("/") + "/ng"
 
 
-class NextGenPlatform:
+class NextGenPlatform(TransportPlatform):
     name = "nextgen"
 
     def __init__(self, transport: Transport, console: Console, start_grace: float) -> None:
-        self.transport = transport
-        self.console = console
+        super().__init__(transport, console)
         self.client = RestClient(transport)
-        self.budget: RequestBudget = transport.budget
         self.start_batch = START_BATCH
         self.read_batch = READ_BATCH
         self.allowance = min(start_grace, LOOKUP_ALLOWANCE)
@@ -315,12 +313,6 @@ class NextGenPlatform:
                 False, f"abort not confirmed: {describe_transport_error(exc)[0]}"
             ), True
         return abort_verdict(reply)
-
-    def started_something(self) -> None:
-        self.transport.unreachable_limit = None
-
-    def close(self) -> None:
-        self.transport.close()
 
 
 def transport_headers(settings: ConnectionSettings) -> dict[str, str]:
