@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     _complete(parser)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_with_wait_ids_protected(parser, argv))
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
@@ -62,6 +62,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BaseException as exc:
         error_handler.record(result, exc, Console(verbose=getattr(args, "verbose", False)))
     return exit_code(result)
+
+
+def _with_wait_ids_protected(
+    parser: argparse.ArgumentParser, argv: Optional[Sequence[str]]
+) -> list[str]:
+    """`wait` takes execution ids that may begin with '-' (base64url)."""
+    tokens = list(sys.argv[1:] if argv is None else argv)
+    if not tokens or tokens[0] != "wait":
+        return tokens
+    from harness_gate.commands.wait import ids_after_double_dash
+
+    for action in parser._actions:  # the subcommands' action has no public accessor
+        if isinstance(action, argparse._SubParsersAction):
+            return ["wait", *ids_after_double_dash(action.choices["wait"], tokens[1:])]
+    return tokens
 
 
 def _complete(parser: argparse.ArgumentParser) -> None:

@@ -42,6 +42,34 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=main)
 
 
+def ids_after_double_dash(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """Harness ids are base64url and may begin with '-': every token that is neither one of
+    wait's flags nor a flag's value is an execution id, put after '--' so argparse takes it.
+    A token that starts with '--' stays a flag, so a misspelt flag is still refused."""
+    takes_value = {
+        option: action.nargs != 0
+        for action in parser._actions  # argparse keeps no public list of its flags
+        for option in action.option_strings
+    }
+    flags: list[str] = []
+    ids: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            ids.extend(tokens)
+            break
+        name = token.split("=", 1)[0]
+        if name not in takes_value and not token.startswith("--"):
+            ids.append(token)
+            continue
+        flags.append(token)
+        if takes_value.get(name) and "=" not in token:
+            value = next(tokens, None)
+            if value is not None:
+                flags.append(value)
+    return [*flags, "--", *ids] if ids else flags
+
+
 def main(args: argparse.Namespace) -> RunResult:
     from harness_gate.wait import WaitOptions, wait_for
 

@@ -116,3 +116,29 @@ def test_every_commands_help_documents_code_70(
     help_text = capsys.readouterr().out
     assert "exit codes:" in help_text
     assert "  70   internal error: a bug in harness-gate" in help_text
+
+
+@pytest.mark.parametrize(
+    ("argv", "ids"),
+    [
+        (
+            ["wait", "-oW-Hl8MSeuE", "--platform", "nextgen", "--org", "o", "--project", "p"],
+            ["-oW-Hl8MSeuE"],
+        ),
+        (["wait", "--timeout", "5s", "-x1", "x2", "-v"], ["-x1", "x2"]),
+        (["wait", "--junit=out.xml", "id"], ["id"]),
+        (["wait", "--", "-z"], ["-z"]),
+    ],
+)
+def test_wait_takes_execution_ids_that_begin_with_a_dash(argv: list[str], ids: list[str]) -> None:
+    parser = cli.build_parser()
+    args = parser.parse_args(cli._with_wait_ids_protected(parser, argv))
+    assert args.execution_ids == ids
+
+
+def test_a_misspelt_wait_flag_is_still_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = cli.build_parser()
+    with pytest.raises(SystemExit) as exited:
+        parser.parse_args(cli._with_wait_ids_protected(parser, ["wait", "--timout", "5s", "id"]))
+    assert exited.value.code == 2
+    assert "--timout" in capsys.readouterr().err
