@@ -6,17 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-import requests
-
 from harness_gate.errors import AuthError, HarnessError, HarnessUnavailable, RefusedError
 from harness_gate.platforms.base import AbortOutcome
+from harness_gate.platforms.common import abort_by_put
 from harness_gate.platforms.firstgen.documents import Batch, GraphQLResult
 from harness_gate.transport import (
     RETRYABLE_STATUSES,
     Reply,
     Transient,
     Transport,
-    describe_transport_error,
     parse_json,
     plain_message,
 )
@@ -150,39 +148,30 @@ class GraphQLClient:
         """
         url = self.settings.url(f"api/executions/{execution_id}")
         params = {"appId": application_id, "accountId": self.settings.account_id}
-        return self.transport.retry_direct(
-            lambda session, left: self._abort_once(session, url, params, left),
+        return abort_by_put(
+            self.transport,
+            url,
+            params,
             timeout=timeout,
-            first=AbortOutcome(False, "abort not sent"),
+            verdict=_abort_verdict,
             what=f"abort {execution_id}",
+            json_body={"executionInterruptType": "ABORT_ALL"},
         )
 
-    def _abort_once(
-        self, session: requests.Session, url: str, params: dict[str, str], timeout: float
-    ) -> tuple[AbortOutcome, bool]:
-        try:
-            reply = self.transport.send_once_direct(
-                session,
-                "PUT",
-                url,
-                timeout=timeout,
-                params=params,
-                json_body={"executionInterruptType": "ABORT_ALL"},
-            )
-        except requests.exceptions.RequestException as exc:
-            reason = describe_transport_error(exc)[0]
-            return AbortOutcome(False, f"abort not confirmed: {reason}"), True
-        payload = parse_json(reply.text)
-        message = harness_message(payload, reply.text)
-        if reply.status == 200 and isinstance(payload, dict):
-            return AbortOutcome(True, "abort accepted by Harness"), False
-        if "already been aborted" in message:
-            return AbortOutcome(True, f"abort accepted by Harness ({message})"), False
-        if "already completed" in message:
-            return AbortOutcome(True, f"nothing to abort: {message}"), False
-        # A 200 that is not Harness's JSON envelope did not come from Harness: try again.
-        transient = reply.status in RETRYABLE_STATUSES or payload is None
-        return AbortOutcome(False, f"abort refused (HTTP {reply.status}): {message}"), transient
+
+def _abort_verdict(reply: Reply) -> tuple[AbortOutcome, bool]:
+    """What an ABORT_ALL answer means, and whether it is worth sending again."""
+    payload = parse_json(reply.text)
+    message = harness_message(payload, reply.text)
+    if reply.status == 200 and isinstance(payload, dict):
+        return AbortOutcome(True, "abort accepted by Harness"), False
+    if "already been aborted" in message:
+        return AbortOutcome(True, f"abort accepted by Harness ({message})"), False
+    if "already completed" in message:
+        return AbortOutcome(True, f"nothing to abort: {message}"), False
+    # A 200 that is not Harness's JSON envelope did not come from Harness: try again.
+    transient = reply.status in RETRYABLE_STATUSES or payload is None
+    return AbortOutcome(False, f"abort refused (HTTP {reply.status}): {message}"), transient
 
 
 def harness_message(payload: Any, text: str) -> str:

@@ -12,8 +12,6 @@ import json
 from collections.abc import Sequence
 from typing import Any, Optional
 
-import requests
-
 from harness_gate.console import Console
 from harness_gate.errors import UsageError
 from harness_gate.model import Deployment
@@ -27,7 +25,7 @@ from harness_gate.platforms.base import (
     StartRequest,
     Target,
 )
-from harness_gate.platforms.common import TransportPlatform
+from harness_gate.platforms.common import TransportPlatform, abort_by_put
 from harness_gate.platforms.nextgen import statuses
 from harness_gate.platforms.nextgen.client import ApiError, RestClient, Scope, error_words
 from harness_gate.platforms.nextgen.resolve import NextGenStartTarget, Resolver
@@ -37,7 +35,6 @@ from harness_gate.transport import (
     OutcomeUnknown,
     Reply,
     Transport,
-    describe_transport_error,
     parse_json,
 )
 
@@ -294,25 +291,14 @@ class NextGenPlatform(TransportPlatform):
             return AbortOutcome(False, "abort not sent: the org and project are unknown")
         url = self.client.url(f"pipeline/execute/interrupt/{ref.execution_id}")
         params = self.client.params(Scope(ref.scope[0], ref.scope[1]), interruptType="AbortAll")
-        return self.transport.retry_direct(
-            lambda session, left: self._abort_once(session, url, params, left),
+        return abort_by_put(
+            self.transport,
+            url,
+            params,
             timeout=timeout,
-            first=AbortOutcome(False, "abort not sent"),
+            verdict=abort_verdict,
             what=f"abort {ref.execution_id}",
         )
-
-    def _abort_once(
-        self, session: requests.Session, url: str, params: dict[str, str], timeout: float
-    ) -> tuple[AbortOutcome, bool]:
-        try:
-            reply = self.transport.send_once_direct(
-                session, "PUT", url, timeout=timeout, params=params
-            )
-        except requests.exceptions.RequestException as exc:
-            return AbortOutcome(
-                False, f"abort not confirmed: {describe_transport_error(exc)[0]}"
-            ), True
-        return abort_verdict(reply)
 
 
 def transport_headers(settings: ConnectionSettings) -> dict[str, str]:
